@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU wheel. A GPU user runs e.g. `make test TORCH_SPEC="torch --index-url <your CUDA wheel index>"`
+# or installs torch into .venv first; pip then keeps the torch it finds.
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: demo test install install-test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.torch: $(BIN)/python
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q $(TORCH_SPEC)
+	touch $@
+
+install: $(VENV)/.torch
+	$(BIN)/pip install -q -e ".[basics]"
+
+install-test: $(VENV)/.torch
+	$(BIN)/pip install -q -e ".[test]"
+
+demo: install
+	$(BIN)/simplevla basics all
+
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+test: install-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

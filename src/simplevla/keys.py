@@ -1,0 +1,24 @@
+"""The observation / batch key names shared by env, dataset and policy (see the README's data table)."""
+
+from __future__ import annotations
+
+IMAGE = "observation.image"  # uint8 (H, W, 3) on disk and from env; float (B, 3, H, W) in [0, 1] in a batch
+STATE = "observation.state"  # float32 (S,): effector position in table units
+ACTION = "action"  # float32 (A,) env units; a batch holds (B, chunk_size, A)
+ACTION_IS_PAD = "action_is_pad"  # bool (B, chunk_size): True past the episode's end
+TASK = "task"  # str; a batch holds list[str] of length B
+TASK_INDEX = "task_index"  # int64
+SUCCESS = "next.success"
+DONE = "next.done"
+REWARD = "next.reward"
+
+# Bookkeeping columns of a LeRobotDataset v3 data file.
+INDEX = "index"
+EPISODE_INDEX = "episode_index"
+FRAME_INDEX = "frame_index"
+TIMESTAMP = "timestamp"
+
+# Env observation keys (Gymnasium side) and the dataset keys they map to.
+ENV_PIXELS = "pixels"
+ENV_AGENT_POS = "agent_pos"
+ENV_TO_DATASET = {ENV_PIXELS: IMAGE, ENV_AGENT_POS: STATE}
