@@ -1,0 +1,121 @@
+"""The training cache: a dataset decoded once into flat .npy files, memory-mapped for training.
+
+`build_cache(dataset_dir, cache_dir=None)` -> TrainingCache. The cache lives in
+`<cache_dir or DIR/.cache>/<key>/`, where key = sha256 over the relative path, size and mtime_ns of every
+file under data/, meta/ and videos/ (names, sizes and mtimes, not a content digest: cheap for GB-sized
+datasets, and any rewrite by `simplevla record` changes it). A changed dataset gets a new key, so a stale
+cache is never read. PNGs are decoded in chunks straight into an `np.lib.format.open_memmap` file, so
+memory stays flat as the dataset grows. When DIR is read-only the cache goes under
+$XDG_CACHE_HOME/simplevla/datasets (default ~/.cache). The build is atomic (temporary dir, then rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simplevla import keys
+from simplevla.atomic import atomic_dir
+from simplevla.data.reader import load_dataset
+
+CACHE_VERSION = 1
+_FILES = ("images.npy", "states.npy", "actions.npy", "episode_ends.npy", "frame_task.npy", "meta.json")
+
+
+@dataclass
+class TrainingCache:
+    """Flat arrays of one dataset (see COMMON.md): images (N,H,W,3) uint8 memmap, states, actions, ..."""
+
+    path: Path
+    images: np.ndarray  # (N, H, W, 3) uint8, memory-mapped
+    states: np.ndarray  # (N, S) float32
+    actions: np.ndarray  # (N, A) float32
+    episode_ends: np.ndarray  # (E,) int64, exclusive
+    frame_task: np.ndarray  # (N,) int64
+    tasks: list[str]
+    stats: dict
+    info: dict
+
+    def __len__(self) -> int:
+        return len(self.frame_task)
+
+
+def dataset_key(root: Path) -> str:
+    """sha256 (16 hex digits) of the names, sizes and mtimes of the dataset's data/meta/videos files."""
+    h = hashlib.sha256(f"simplevla-cache-v{CACHE_VERSION}".encode())
+    for sub in ("data", "meta", "videos"):
+        for p in sorted((root / sub).rglob("*")):
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts):
+                st = p.stat()
+                h.update(f"{p.relative_to(root).as_posix()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def _default_cache_root(root: Path) -> Path:
+    if os.access(root, os.W_OK):
+        return root / ".cache"
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "simplevla" / "datasets" / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+
+
+def _write(root: Path, out: Path, chunk: int) -> None:
+    ds = load_dataset(root)
+    image_key = keys.IMAGE if keys.IMAGE in ds.meta.camera_keys else (ds.meta.camera_keys or [None])[0]
+    if image_key is None:
+        raise ValueError(f"{root}: the dataset has no image or video feature to cache")
+    n, (h, w, c) = len(ds), ds.meta.features[image_key]["shape"]
+    images = np.lib.format.open_memmap(out / "images.npy", mode="w+", dtype=np.uint8, shape=(n, h, w, c))
+    pos = 0
+    for block in ds.iter_images(image_key, chunk):  # (n_chunk, H, W, 3)
+        images[pos : pos + len(block)] = block
+        pos += len(block)
+    images.flush()
+    del images
+    cols = ds.columns
+    np.save(out / "states.npy", cols[keys.STATE].astype(np.float32).reshape(n, -1))
+    np.save(out / "actions.npy", cols[keys.ACTION].astype(np.float32).reshape(n, -1))
+    np.save(out / "episode_ends.npy", ds.episode_ends)
+    np.save(out / "frame_task.npy", cols[keys.TASK_INDEX].astype(np.int64))
+    meta = {
+        "version": CACHE_VERSION,
+        "dataset": str(root),
+        "image_key": image_key,
+        "tasks": ds.meta.tasks,
+        "stats": ds.meta.stats,
+        "info": ds.meta.info,
+    }
+    (out / "meta.json").write_text(json.dumps(meta))
+
+
+def open_cache(path: Path) -> TrainingCache:
+    meta = json.loads((path / "meta.json").read_text())
+    return TrainingCache(
+        path=path,
+        images=np.load(path / "images.npy", mmap_mode="r"),
+        states=np.load(path / "states.npy"),
+        actions=np.load(path / "actions.npy"),
+        episode_ends=np.load(path / "episode_ends.npy"),
+        frame_task=np.load(path / "frame_task.npy"),
+        tasks=meta["tasks"],
+        stats=meta["stats"],
+        info=meta["info"],
+    )
+
+
+def build_cache(
+    dataset_dir: str | Path, cache_dir: str | Path | None = None, chunk: int = 1024
+) -> TrainingCache:
+    """Return the dataset's training cache, building it first if missing or stale."""
+    root = Path(dataset_dir)
+    key = dataset_key(root)
+    base = Path(cache_dir) if cache_dir is not None else _default_cache_root(root)
+    path = base / key
+    if not all((path / f).is_file() for f in _FILES):
+        with atomic_dir(path) as tmp:
+            _write(root, tmp, chunk)
+    return open_cache(path)

@@ -1,0 +1,128 @@
+"""CLI commands of the data area: `simplevla record`, `simplevla data info`, `simplevla data view`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Union
+
+import numpy as np
+import tyro
+
+from simplevla.data.record import EnvSpec, record
+
+
+@dataclass
+class RecordCommand:
+    """Record scripted-expert demonstrations as a LeRobotDataset v3.0 directory."""
+
+    out: Path
+    """output dataset directory (written atomically)"""
+    episodes: int = 100
+    """expert episodes to attempt (failed ones are dropped and counted)"""
+    families: tuple[str, ...] | None = None
+    """task families to sample (default: all)"""
+    split: str = "train"
+    """instruction split ('train' phrasings; held-out phrasings are for evaluation)"""
+    size: int = 64
+    """image height and width in pixels"""
+    workers: int = 1
+    """worker processes"""
+    seed: int | None = None
+    """first env seed (default: RECORD_SEED_START, or where a resumed dataset stopped)"""
+    noise: float = 0.1
+    """std of the expert's Gaussian action noise (executed, not stored: DART-style)"""
+    max_steps: int | None = None
+    """episode step limit (default: the env's)"""
+    resume: bool = False
+    """append to an existing dataset at --out"""
+    progress: bool = True
+    """show a progress bar"""
+    json: bool = False
+
+    def __post_init__(self) -> None:
+        if self.episodes < 1 or self.workers < 1 or self.size < 8:
+            raise ValueError("--episodes and --workers must be >= 1 and --size >= 8")
+        if self.noise < 0:
+            raise ValueError(f"--noise must be >= 0, got {self.noise}")
+
+    def run(self) -> dict:
+        spec = EnvSpec(
+            families=tuple(self.families) if self.families else None,
+            split=self.split,
+            size=self.size,
+            max_steps=self.max_steps,
+            noise=self.noise,
+        )
+        return record(
+            self.out,
+            self.episodes,
+            spec,
+            seed=self.seed,
+            workers=self.workers,
+            resume=self.resume,
+            progress=self.progress,
+        )
+
+
+def _short(v) -> list:
+    return np.round(np.asarray(v, np.float64).ravel(), 4).tolist()
+
+
+@dataclass
+class DataInfoCommand:
+    """Summarize a dataset: episodes, frames, tasks, features and stats."""
+
+    dir: tyro.conf.Positional[Path]
+    json: bool = False
+
+    def run(self) -> dict:
+        from simplevla.data.reader import load_dataset
+
+        ds = load_dataset(self.dir)
+        m = ds.meta
+        lengths = [e["length"] for e in m.episodes]
+        return {
+            "dir": str(self.dir),
+            "codebase_version": m.info["codebase_version"],
+            "fps": m.fps,
+            "episodes": m.total_episodes,
+            "frames": len(ds),
+            "episode_length": {
+                "min": min(lengths),
+                "mean": round(float(np.mean(lengths)), 2),
+                "max": max(lengths),
+            },
+            "tasks": len(m.tasks),
+            "task_examples": m.tasks[:5],
+            "features": {k: f"{ft['dtype']} {ft['shape']}" for k, ft in m.features.items()},
+            "stats": {
+                k: {s: _short(st[s]) for s in ("min", "max", "mean", "std") if s in st}
+                for k, st in m.stats.items()
+                if k in ("observation.state", "action", "observation.image")
+            },
+            "simplevla": m.info.get("simplevla", {}).get("env"),
+        }
+
+
+@dataclass
+class DataViewCommand:
+    """Write one episode as a GIF with its instruction as a caption."""
+
+    dir: tyro.conf.Positional[Path]
+    episode: int = 0
+    out: Path = Path("episode.gif")
+    scale: int = 4
+    json: bool = False
+
+    def run(self) -> dict:
+        from simplevla.data.reader import load_dataset
+        from simplevla.data.view import episode_gif
+
+        return episode_gif(load_dataset(self.dir), self.episode, self.out, self.scale)
+
+
+DataCommand = Union[  # noqa: UP007  (tyro reads this Union as the list of subcommands)
+    Annotated[DataInfoCommand, tyro.conf.subcommand("info")],
+    Annotated[DataViewCommand, tyro.conf.subcommand("view")],
+]

@@ -1,0 +1,257 @@
+"""Read a LeRobotDataset v3.0 directory (ours or LeRobot's): `load_dataset(dir)`.
+
+`ds = load_dataset(dir)`; `len(ds)` frames; `ds[i]` a dict keyed by feature name (images uint8 HWC,
+low-dim features numpy, `task` the instruction); `ds.meta` has info, stats, tasks and episodes.
+Low-dim columns are loaded eagerly (small); image bytes are read per data file on first use; video
+frames are decoded per mp4 file on first use (optional `video` extra, PyAV).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from simplevla import keys
+from simplevla.data import format as fmt
+from simplevla.data import validate as V
+from simplevla.data.png import decode_png
+from simplevla.errors import SimplevlaError
+
+
+@dataclass
+class DatasetMeta:
+    """info.json, stats.json, tasks (index -> string) and the episode table (without per-episode stats)."""
+
+    root: Path
+    info: dict
+    stats: dict
+    tasks: list[str]
+    episodes: list[dict]
+
+    @property
+    def features(self) -> dict:
+        return self.info["features"]
+
+    @property
+    def fps(self) -> int:
+        return int(self.info["fps"])
+
+    @property
+    def total_frames(self) -> int:
+        return int(self.info["total_frames"])
+
+    @property
+    def total_episodes(self) -> int:
+        return len(self.episodes)
+
+    @property
+    def camera_keys(self) -> list[str]:
+        return [k for k, ft in self.features.items() if fmt.is_visual(ft)]
+
+    @property
+    def video_keys(self) -> list[str]:
+        return [k for k, ft in self.features.items() if ft["dtype"] == "video"]
+
+
+def _read_tasks(root: Path) -> list[str]:
+    path = root / fmt.TASKS_PATH
+    table = V.read_table(path, "tasks table")
+    name = next((c for c in (fmt.PANDAS_INDEX, "task") if c in table.column_names), None)
+    if name is None or "task_index" not in table.column_names:
+        raise SimplevlaError(
+            f"{path}: needs columns 'task_index' and 'task' (or a pandas index of task strings)"
+        )
+    order = np.asarray(table["task_index"].to_numpy(), np.int64)
+    tasks = table[name].to_pylist()
+    if sorted(order.tolist()) != list(range(len(tasks))):
+        raise SimplevlaError(f"{path}: column 'task_index' must hold 0..{len(tasks) - 1} exactly once")
+    out = [""] * len(tasks)
+    for i, t in zip(order.tolist(), tasks, strict=True):
+        out[i] = t
+    return out
+
+
+def _read_episodes(root: Path) -> list[dict]:
+    files = sorted((root / "meta/episodes").glob("chunk-*/file-*.parquet"))
+    if not files:
+        raise SimplevlaError(f"{root / 'meta/episodes'}: no episode files (chunk-*/file-*.parquet)")
+    rows: list[dict] = []
+    for path in files:
+        pf = V.open_parquet(path, "episodes table")
+        cols = [c for c in pf.schema_arrow.names if not c.startswith("stats/")]
+        rows.extend(V.read_table(path, "episodes table", cols).to_pylist())
+        V.require_columns(path, pf.schema_arrow, V.REQUIRED_EPISODE_COLUMNS, "episodes table")
+    rows.sort(key=lambda r: r["episode_index"])
+    return rows
+
+
+def _read_stats(root: Path) -> dict:
+    path = root / fmt.STATS_PATH
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SimplevlaError(f"{path}: not valid JSON ({e})") from None
+
+
+def load_meta(root: str | Path) -> DatasetMeta:
+    root = Path(root)
+    info = V.read_info(root)
+    return DatasetMeta(root, info, _read_stats(root), _read_tasks(root), _read_episodes(root))
+
+
+class LeRobotDataset:
+    """Frame-indexed view of a v3.0 dataset (a small, numpy-only cousin of LeRobot's class)."""
+
+    def __init__(self, root: str | Path):
+        self.meta = load_meta(root)
+        self.root = self.meta.root
+        feats = self.meta.features
+        self.image_keys = [k for k, ft in feats.items() if ft["dtype"] == "image"]
+        self.video_keys = self.meta.video_keys
+        self.lowdim_keys = [k for k, ft in feats.items() if not fmt.is_visual(ft)]
+        files = list(dict.fromkeys((e["data/chunk_index"], e["data/file_index"]) for e in self.meta.episodes))
+        self.files = [
+            fmt.data_file(self.root, c, f)
+            if self.meta.info["data_path"] == fmt.DATA_PATH
+            else self.root / self.meta.info["data_path"].format(chunk_index=c, file_index=f)
+            for c, f in files
+        ]
+        self.columns, self.file_starts = self._read_lowdim()
+        V.check_indices(
+            self.root,
+            self.meta.info,
+            self.meta.episodes,
+            self.columns[keys.INDEX],
+            self.columns[keys.EPISODE_INDEX],
+            self.columns[keys.FRAME_INDEX],
+            self.columns[keys.TASK_INDEX],
+            len(self.meta.tasks),
+        )
+        self._image_cols: dict[tuple[int, str], pa.Array] = {}
+        self._videos: dict[tuple[str, Path], tuple[np.ndarray, np.ndarray]] = {}
+        for i in range(len(self.files)):  # decode one image per file: catches a wrong image shape early
+            for k in self.image_keys:
+                if self.file_starts[i + 1] > self.file_starts[i]:
+                    V.check_image_shape(self.files[i], k, self._image_in_file(i, k, 0), feats[k]["shape"])
+
+    def _read_lowdim(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in self.lowdim_keys}
+        starts = [0]
+        for path in self.files:
+            pf = V.open_parquet(path, "data file")
+            V.check_data_schema(path, pf.schema_arrow, self.meta.features)
+            table = V.read_table(path, "data file", self.lowdim_keys)
+            for k in self.lowdim_keys:
+                parts[k].append(_column_numpy(path, k, table[k], self.meta.features[k]))
+            starts.append(starts[-1] + table.num_rows)
+        return {k: np.concatenate(v) for k, v in parts.items()}, np.asarray(starts, np.int64)
+
+    def __len__(self) -> int:
+        return len(self.columns[keys.INDEX])
+
+    def _image_column(self, file_i: int, key: str) -> pa.Array:
+        if (file_i, key) not in self._image_cols:
+            col = V.read_table(self.files[file_i], "data file", [key])[key].combine_chunks()
+            self._image_cols[(file_i, key)] = col
+        return self._image_cols[(file_i, key)]
+
+    def _image_in_file(self, file_i: int, key: str, row: int) -> np.ndarray:
+        item = self._image_column(file_i, key)[row].as_py()
+        data = item.get("bytes") if item else None
+        if data is None and item and item.get("path"):
+            data = (self.root / item["path"]).read_bytes()
+        if data is None:
+            raise SimplevlaError(
+                f"{self.files[file_i]}: column '{key}' row {row} holds no image bytes or path"
+            )
+        try:
+            return decode_png(data)
+        except Exception as e:  # noqa: BLE001  (Pillow raises many types for garbage bytes)
+            raise SimplevlaError(
+                f"{self.files[file_i]}: column '{key}' row {row} is not a decodable image ({e})"
+            ) from None
+
+    def _video_frame(self, key: str, i: int) -> np.ndarray:
+        from simplevla.data.video import decode_video
+
+        e = int(self.columns[keys.EPISODE_INDEX][i])
+        ep = self.meta.episodes[e]
+        path = fmt.video_file(
+            self.root,
+            key,
+            ep[f"videos/{key}/chunk_index"],
+            ep[f"videos/{key}/file_index"],
+            self.meta.info.get("video_path") or fmt.VIDEO_PATH,
+        )
+        if (key, path) not in self._videos:
+            self._videos[(key, path)] = decode_video(path)
+        frames, times = self._videos[(key, path)]
+        t = ep[f"videos/{key}/from_timestamp"] + float(self.columns[keys.TIMESTAMP][i])
+        return frames[int(np.argmin(np.abs(times - t)))]
+
+    def image(self, key: str, i: int) -> np.ndarray:
+        """Frame i of image/video feature `key` as uint8 (H, W, 3)."""
+        if key in self.video_keys:
+            return self._video_frame(key, i)
+        file_i = int(np.searchsorted(self.file_starts, i, side="right") - 1)
+        return self._image_in_file(file_i, key, i - int(self.file_starts[file_i]))
+
+    def __getitem__(self, i: int) -> dict:
+        i = int(i)
+        if not 0 <= i < len(self):
+            raise IndexError(f"frame {i} out of range for a dataset of {len(self)} frames")
+        item = {k: v[i] for k, v in self.columns.items()}
+        for k in self.image_keys + self.video_keys:
+            item[k] = self.image(k, i)
+        item[keys.TASK] = self.meta.tasks[int(item[keys.TASK_INDEX])]
+        return item
+
+    def iter_images(self, key: str, chunk: int = 1024) -> Iterator[np.ndarray]:
+        """Yield all frames of `key` in order, as uint8 (n, H, W, 3) chunks (memory flat in dataset size)."""
+        if key in self.video_keys:
+            for a in range(0, len(self), chunk):
+                yield np.stack([self._video_frame(key, i) for i in range(a, min(a + chunk, len(self)))])
+            return
+        for file_i, path in enumerate(self.files):
+            pf = V.open_parquet(path, "data file")
+            try:
+                for batch in pf.iter_batches(batch_size=chunk, columns=[key]):
+                    blobs = batch.column(0).field("bytes").to_pylist()
+                    yield np.stack([decode_png(b) for b in blobs])
+            except (pa.ArrowException, OSError) as e:
+                raise SimplevlaError(
+                    f"{path}: cannot read column '{key}' (truncated or corrupt): {e}"
+                ) from None
+            self._image_cols.pop((file_i, key), None)
+
+    @cached_property
+    def episode_ends(self) -> np.ndarray:
+        return np.asarray([e["dataset_to_index"] for e in self.meta.episodes], np.int64)
+
+
+def _column_numpy(path: Path, key: str, col: pa.ChunkedArray, ft: dict) -> np.ndarray:
+    """A low-dim column as numpy (N,) or (N, D), checking list lengths against the feature shape."""
+    col = col.combine_chunks()
+    dtype = np.dtype(ft["dtype"]) if ft["dtype"] != "string" else object
+    if pa.types.is_fixed_size_list(col.type) or pa.types.is_list(col.type):
+        d = ft["shape"][0]
+        flat = col.flatten().to_numpy(zero_copy_only=False)
+        if flat.size != len(col) * d:
+            raise SimplevlaError(
+                f"{path}: column '{key}' rows do not all have length {d} (feature shape {ft['shape']})"
+            )
+        return flat.reshape(len(col), d).astype(dtype, copy=False)
+    return col.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+
+
+def load_dataset(root: str | Path) -> LeRobotDataset:
+    """Open and validate a LeRobotDataset v3.0 directory. Raises SimplevlaError on malformed input."""
+    return LeRobotDataset(root)

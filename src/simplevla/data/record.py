@@ -1,0 +1,197 @@
+"""Record scripted-expert demonstrations into a LeRobotDataset v3.0 directory, atomically.
+
+Each episode e uses env seed S + e. The expert's CLEAN action is stored as the `action` label while the
+perturbed one (`expert.perturb(act)`, DART-style) is executed. Failed episodes are dropped and counted.
+Work is spread over K processes (spawn- and fork-safe: workers are plain top-level functions); the parent
+alone writes. A kill at any moment leaves the previous dataset or nothing (`simplevla.atomic.atomic_dir`);
+`--resume` writes a complete new dataset (old episodes + new) beside the old one and swaps it in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from simplevla import keys
+from simplevla.atomic import atomic_dir
+from simplevla.data.format import tabletop_features
+from simplevla.data.writer import DatasetWriter, Episode, episodes_of, make_episode
+from simplevla.errors import SimplevlaError
+
+SAFETY_MAX_STEPS = 1000  # an episode that never ends is cut here and counted as failed
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """What builds the env and expert in each worker (picklable, recorded in info.json)."""
+
+    families: tuple[str, ...] | None = None
+    split: str = "train"
+    size: int = 64
+    max_steps: int | None = None
+    noise: float = 0.1
+
+
+def run_episode(env, expert_cls, spec: EnvSpec, seed: int) -> Episode | None:
+    """Roll out one expert episode; None when the expert fails."""
+    obs, info = env.reset(seed=seed)
+    expert = expert_cls(env, noise=spec.noise, seed=seed)
+    expert.reset()
+    task = str(env.unwrapped.task)
+    pixels, state, action, reward, done, success = [], [], [], [], [], []
+    for _ in range(SAFETY_MAX_STEPS):
+        clean = np.asarray(expert.act(), np.float32)  # (2,) the label
+        pixels.append(obs[keys.ENV_PIXELS])
+        state.append(np.asarray(obs[keys.ENV_AGENT_POS], np.float32))
+        obs, r, terminated, truncated, info = env.step(expert.perturb(clean))
+        action.append(clean)
+        reward.append(float(r))
+        done.append(bool(terminated or truncated))
+        success.append(bool(info.get("is_success", False)))
+        if terminated or truncated:
+            break
+    if not success[-1]:
+        return None
+    done[-1] = True
+    arrays = {
+        keys.IMAGE: np.stack(pixels).astype(np.uint8),  # (T, H, W, 3)
+        keys.STATE: np.stack(state),  # (T, 2)
+        keys.ACTION: np.stack(action),  # (T, 2)
+        keys.REWARD: np.asarray(reward, np.float32),
+        keys.DONE: np.asarray(done),
+        keys.SUCCESS: np.asarray(success),
+    }
+    return make_episode(task, arrays, seed=seed)
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(spec: EnvSpec) -> None:
+    from simplevla.envs import Expert, TabletopEnv
+
+    env = TabletopEnv(families=spec.families, split=spec.split, size=spec.size, max_steps=spec.max_steps)
+    _WORKER.update(env=env, expert_cls=Expert, spec=spec)
+
+
+def _worker_run(seed: int) -> tuple[int, Episode | None]:
+    return seed, run_episode(_WORKER["env"], _WORKER["expert_cls"], _WORKER["spec"], seed)
+
+
+def expert_episodes(
+    spec: EnvSpec, seeds: list[int], workers: int = 1
+) -> Iterator[tuple[int, Episode | None]]:
+    """(seed, episode or None) in seed order, computed by `workers` processes."""
+    if workers <= 1:
+        _worker_init(spec)
+        for s in seeds:
+            yield _worker_run(s)
+        return
+    chunk = max(1, min(32, len(seeds) // (workers * 8)))
+    with mp.get_context().Pool(workers, initializer=_worker_init, initargs=(spec,)) as pool:
+        yield from pool.imap(_worker_run, seeds, chunksize=chunk)
+
+
+def write_dataset(
+    out: Path, features: dict, episodes: Iterable[Episode], extra_info: dict, keep: Iterable[Episode] = ()
+) -> dict:
+    """Write `keep` then `episodes` into a fresh dataset that atomically replaces `out`. Returns info."""
+    with atomic_dir(out) as tmp:
+        writer = DatasetWriter(tmp, features)
+        for ep in keep:
+            writer.add_episode(ep)
+        for ep in episodes:
+            writer.add_episode(ep)
+        if not writer.episodes:
+            raise SimplevlaError(f"{out}: no successful expert episode to write; nothing was changed")
+        info = writer.finalize(extra_info)
+    return info
+
+
+def _previous(out: Path, spec: EnvSpec):
+    """The dataset to resume from and its simplevla metadata (checked against this run's settings)."""
+    from simplevla.data.reader import load_dataset
+
+    ds = load_dataset(out)
+    meta = ds.meta.info.get("simplevla", {})
+    old_size = ds.meta.features.get(keys.IMAGE, {}).get("shape", [None])[0]
+    if old_size != spec.size:
+        raise SimplevlaError(
+            f"{out / 'meta/info.json'}: field 'features.observation.image.shape' is "
+            f"{old_size}x{old_size}; resume with --size {old_size}"
+        )
+    return ds, meta
+
+
+def record(
+    out: str | Path,
+    episodes: int,
+    spec: EnvSpec,
+    seed: int | None = None,
+    workers: int = 1,
+    resume: bool = False,
+    progress: bool = True,
+) -> dict:
+    """Record `episodes` expert attempts into `out`; returns a JSON-able summary."""
+    from simplevla.envs import RECORD_SEED_START
+
+    out = Path(out)
+    if episodes < 1 or workers < 1:
+        raise SimplevlaError(f"--episodes and --workers must be >= 1 (got {episodes}, {workers})")
+    old, meta, keep = None, {}, []
+    if resume and out.exists():
+        old, meta = _previous(out, spec)
+        keep = episodes_of(old)
+    elif out.exists() and not resume:
+        raise SimplevlaError(f"{out}: already exists; pass --resume to append, or choose another --out")
+    ranges = list(meta.get("seed_ranges", []))
+    start = seed if seed is not None else (max((r[1] for r in ranges), default=RECORD_SEED_START))
+    if any(a < start + episodes and start < b for a, b in ranges):
+        raise SimplevlaError(
+            f"{out}: seeds {start}..{start + episodes - 1} overlap seeds already recorded {ranges}"
+        )
+    seeds = list(range(start, start + episodes))
+    failed: list[int] = list(meta.get("failed_seeds", []))
+    n_failed = 0
+    t0 = time.perf_counter()
+    bar = tqdm(total=episodes, desc="record", unit="ep", disable=not progress)
+
+    def successful() -> Iterator[Episode]:
+        nonlocal n_failed
+        for s, ep in expert_episodes(spec, seeds, workers):
+            bar.update(1)
+            if ep is None:
+                n_failed += 1
+                failed.append(s)
+                continue
+            yield ep
+
+    extra = {
+        "env": {"id": "simplevla/Tabletop-v0", **asdict(spec)},
+        "seed_ranges": [*ranges, [start, start + episodes]],
+        "failed_seeds": failed,
+        "note": "episode seeds are seed_ranges minus failed_seeds, in order",
+    }
+    info = write_dataset(out, tabletop_features(spec.size), successful(), extra, keep)
+    bar.close()
+    seconds = time.perf_counter() - t0
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts)
+    return {
+        "out": str(out),
+        "attempted": episodes,
+        "recorded": episodes - n_failed,
+        "failed": n_failed,
+        "total_episodes": info["total_episodes"],
+        "total_frames": info["total_frames"],
+        "total_tasks": info["total_tasks"],
+        "seeds": [start, start + episodes],
+        "seconds": round(seconds, 2),
+        "episodes_per_s": round(episodes / seconds, 1),
+        "size_mb": round(size / 2**20, 3),
+    }

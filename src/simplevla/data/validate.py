@@ -1,0 +1,166 @@
+"""Checks run while loading a dataset. Every failure is a SimplevlaError naming the file and the field.
+
+pyarrow and json errors never escape: a truncated or garbage file becomes one clear sentence.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simplevla.data import format as fmt
+from simplevla.errors import SimplevlaError
+
+SUPPORTED_VERSIONS = ("v3.0",)
+REQUIRED_INFO = ("codebase_version", "fps", "features", "data_path", "total_episodes", "total_frames")
+REQUIRED_EPISODE_COLUMNS = (
+    "episode_index",
+    "tasks",
+    "length",
+    "data/chunk_index",
+    "data/file_index",
+    "dataset_from_index",
+    "dataset_to_index",
+)
+
+
+def read_info(root: Path) -> dict:
+    """Load and check meta/info.json."""
+    path = root / fmt.INFO_PATH
+    if not root.is_dir():
+        raise SimplevlaError(f"{root}: dataset directory does not exist")
+    if not path.is_file():
+        raise SimplevlaError(
+            f"{path}: missing; not a LeRobotDataset v3.0 directory (meta/info.json is required)"
+        )
+    try:
+        info = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SimplevlaError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(info, dict):
+        raise SimplevlaError(f"{path}: expected a JSON object")
+    for k in REQUIRED_INFO:
+        if k not in info:
+            raise SimplevlaError(f"{path}: field '{k}' is missing")
+    version = info["codebase_version"]
+    if version not in SUPPORTED_VERSIONS:
+        raise SimplevlaError(
+            f"{path}: field 'codebase_version' is {version!r}; this reader supports "
+            f"{', '.join(SUPPORTED_VERSIONS)} (convert older datasets with LeRobot's converter)"
+        )
+    for name, ft in info["features"].items():
+        if not isinstance(ft, dict) or "dtype" not in ft or not isinstance(ft.get("shape"), list):
+            raise SimplevlaError(f"{path}: field 'features.{name}' needs a 'dtype' and a 'shape' list")
+    return info
+
+
+def open_parquet(path: Path, what: str) -> pq.ParquetFile:
+    """Open a parquet file, turning any pyarrow/OS error into a SimplevlaError."""
+    if not path.is_file():
+        raise SimplevlaError(f"{path}: missing {what} file")
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as e:
+        raise SimplevlaError(f"{path}: cannot read {what} (truncated or not a parquet file): {e}") from None
+
+
+def read_table(path: Path, what: str, columns: list[str] | None = None) -> pa.Table:
+    pf = open_parquet(path, what)
+    if columns is not None:
+        require_columns(path, pf.schema_arrow, columns, what)
+    try:
+        return pf.read(columns=columns)
+    except (pa.ArrowException, OSError) as e:
+        raise SimplevlaError(f"{path}: cannot read {what} (truncated or corrupt): {e}") from None
+
+
+def require_columns(path: Path, schema: pa.Schema, columns, what: str) -> None:
+    for c in columns:
+        if c not in schema.names:
+            raise SimplevlaError(f"{path}: {what} has no column '{c}' (columns: {', '.join(schema.names)})")
+
+
+def check_data_schema(path: Path, schema: pa.Schema, features: dict) -> None:
+    """Every non-video feature is a column whose Arrow type matches the feature's dtype and shape."""
+    cols = [k for k, ft in features.items() if ft["dtype"] != "video"]
+    require_columns(path, schema, cols, "data file")
+    for k in cols:
+        ft, typ = features[k], schema.field(k).type
+        shape = list(ft["shape"])
+        if ft["dtype"] == "image":
+            if not (pa.types.is_struct(typ) and typ.get_field_index("bytes") >= 0):
+                raise SimplevlaError(
+                    f"{path}: column '{k}' should be an image struct {{bytes, path}}, got {typ}"
+                )
+            continue
+        if shape == [1]:
+            ok = not pa.types.is_list(typ) and not pa.types.is_fixed_size_list(typ)
+            got = "a scalar" if ok else f"a list ({typ})"
+        else:
+            ok = pa.types.is_fixed_size_list(typ) and len(shape) == 1 and typ.list_size == shape[0]
+            ok = ok or (pa.types.is_list(typ) and len(shape) == 1)  # variable lists: length checked on read
+            got = str(typ)
+        if not ok:
+            raise SimplevlaError(f"{path}: column '{k}' has {got}, but info.json says feature shape {shape}")
+
+
+def check_image_shape(path: Path, key: str, img: np.ndarray, shape: list[int]) -> None:
+    if list(img.shape) != list(shape):
+        raise SimplevlaError(
+            f"{path}: image column '{key}' decodes to shape {list(img.shape)}, "
+            f"but info.json says feature shape {list(shape)}"
+        )
+
+
+def check_indices(
+    root: Path,
+    info: dict,
+    episodes: list[dict],
+    index: np.ndarray,
+    episode_index: np.ndarray,
+    frame_index: np.ndarray,
+    task_index: np.ndarray,
+    n_tasks: int,
+) -> None:
+    """Totals, episode ranges and the per-frame index columns must all agree."""
+    info_path, ep_path = root / fmt.INFO_PATH, root / "meta/episodes"
+    n = len(index)
+    if info["total_frames"] != n:
+        raise SimplevlaError(
+            f"{info_path}: field 'total_frames' is {info['total_frames']} but data files hold {n} rows"
+        )
+    if info["total_episodes"] != len(episodes):
+        raise SimplevlaError(
+            f"{info_path}: field 'total_episodes' is {info['total_episodes']} "
+            f"but {ep_path} lists {len(episodes)} episodes"
+        )
+    if not np.array_equal(index, np.arange(n)):
+        bad = int(np.argmax(index != np.arange(n)))
+        raise SimplevlaError(
+            f"{root / 'data'}: column 'index' should count 0..{n - 1}; row {bad} holds {index[bad]}"
+        )
+    expect = 0
+    for i, ep in enumerate(episodes):
+        a, b, length = ep["dataset_from_index"], ep["dataset_to_index"], ep["length"]
+        if ep["episode_index"] != i or a != expect or b - a != length or b > n:
+            raise SimplevlaError(
+                f"{ep_path}: episode row {i} (episode_index {ep['episode_index']}, dataset_from_index {a}, "
+                f"dataset_to_index {b}, length {length}) does not add up (expected episode {i} from {expect})"
+            )
+        if (episode_index[a:b] != i).any() or not np.array_equal(frame_index[a:b], np.arange(length)):
+            raise SimplevlaError(
+                f"{root / 'data'}: columns 'episode_index'/'frame_index' of rows {a}..{b - 1} "
+                f"do not match episode {i}"
+            )
+        expect = b
+    if expect != n:
+        raise SimplevlaError(f"{ep_path}: episodes cover {expect} frames but data files hold {n}")
+    if n and (task_index.min() < 0 or task_index.max() >= n_tasks):
+        raise SimplevlaError(
+            f"{root / 'data'}: column 'task_index' holds {int(task_index.max())}, "
+            f"but {root / fmt.TASKS_PATH} has {n_tasks} tasks"
+        )
