@@ -1,0 +1,164 @@
+"""`simplevla env show | play | expert`: look at scenes, watch the expert, and measure its success rate."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+import time
+from dataclasses import dataclass
+from typing import Annotated, Union
+
+import numpy as np
+import tyro
+
+from simplevla.atomic import atomic_write_bytes
+from simplevla.envs.expert import Expert
+from simplevla.envs.tabletop import TabletopEnv
+from simplevla.envs.tasks import FAMILIES
+from simplevla.errors import SimplevlaError
+
+
+def captioned(frame: np.ndarray, text: str, scale: int = 4) -> np.ndarray:
+    """Upscale a uint8 (H, W, 3) frame `scale` times (nearest) with `text` in a white band above it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    big = np.repeat(np.repeat(frame, scale, axis=0), scale, axis=1)  # (H*s, W*s, 3)
+    lines = textwrap.wrap(text, width=max(12, big.shape[1] // 7))[:3]
+    band = 12 * 3 + 6
+    canvas = Image.new("RGB", (big.shape[1], big.shape[0] + band), (255, 255, 255))
+    canvas.paste(Image.fromarray(big), (0, band))
+    draw = ImageDraw.Draw(canvas)
+    for i, line in enumerate(lines):
+        draw.text((3, 3 + 12 * i), line, fill=(0, 0, 0), font=ImageFont.load_default())
+    return np.asarray(canvas)
+
+
+def _check_family(family: str | None) -> None:
+    if family is not None and family not in FAMILIES:
+        raise SimplevlaError(f"--family: unknown family {family!r}; choose from {', '.join(FAMILIES)}")
+
+
+@dataclass
+class EnvShow:
+    """Save a grid of 16 random scenes, each captioned with its instruction."""
+
+    out: str = "tabletop_grid.png"
+    seed: int = 0
+    split: str = "train"
+    size: int = 64
+    json: bool = False
+
+    def run(self) -> dict:
+        from PIL import Image
+
+        env = TabletopEnv(split=self.split, size=self.size)
+        tiles = []
+        for k in range(16):
+            obs, info = env.reset(seed=self.seed + k)
+            tiles.append(
+                captioned(
+                    obs["pixels"],
+                    f"[{info['task_spec']['family']}] {info['task']}",
+                    scale=256 // self.size or 1,
+                )
+            )
+        h, w = tiles[0].shape[:2]
+        grid = np.full((4 * h + 12, 4 * w + 12, 3), 200, dtype=np.uint8)
+        for k, tile in enumerate(tiles):
+            r, c = divmod(k, 4)
+            grid[r * (h + 4) : r * (h + 4) + h, c * (w + 4) : c * (w + 4) + w] = tile
+        buf = io.BytesIO()
+        Image.fromarray(grid).save(buf, format="PNG")
+        atomic_write_bytes(self.out, buf.getvalue())
+        return {"out": self.out, "scenes": 16, "split": self.split}
+
+
+@dataclass
+class EnvPlay:
+    """Save a GIF of the scripted expert solving one task."""
+
+    family: str | None = None
+    seed: int = 0
+    out: str = "tabletop_episode.gif"
+    noise: float = 0.0
+    split: str = "train"
+    size: int = 64
+    json: bool = False
+
+    def run(self) -> dict:
+        import imageio.v3 as iio
+
+        _check_family(self.family)
+        env = TabletopEnv(
+            families=None if self.family is None else [self.family], split=self.split, size=self.size
+        )
+        expert = Expert(env, noise=self.noise, seed=self.seed)
+        obs, info = env.reset(seed=self.seed)
+        expert.reset()
+        scale = max(1, 256 // self.size)
+        frames = [captioned(obs["pixels"], info["task"], scale)]
+        done = False
+        while not done:
+            obs, _, term, trunc, info = env.step(expert.perturb(expert.act()))
+            done = term or trunc
+            frames.append(captioned(obs["pixels"], f"{info['task']}  [{expert.phase.value}]", scale))
+        frames += [frames[-1]] * 5  # linger on the outcome
+        buf = io.BytesIO()
+        iio.imwrite(buf, np.stack(frames), extension=".gif", duration=100, loop=0)
+        atomic_write_bytes(self.out, buf.getvalue())
+        return {
+            "out": self.out,
+            "task": info["task"],
+            "family": info["task_spec"]["family"],
+            "steps": env.steps,
+            "success": info["is_success"],
+        }
+
+
+def expert_success(family: str, seeds: range, noise: float = 0.0, split: str = "train") -> dict:
+    """Run the expert (executing perturb(act()), as the recorder does) on each seed; success and lengths."""
+    env = TabletopEnv(families=[family], split=split)
+    successes, lengths = [], []
+    for seed in seeds:
+        expert = Expert(env, noise=noise, seed=seed)
+        env.reset(seed=seed)
+        expert.reset()
+        info, done = {}, False
+        while not done:
+            _, _, term, trunc, info = env.step(expert.perturb(expert.act()))
+            done = term or trunc
+        successes.append(bool(info["is_success"]))
+        lengths.append(env.steps)
+    return {
+        "success": float(np.mean(successes)),
+        "episodes": len(successes),
+        "mean_steps": float(np.mean(lengths)),
+        "max_steps": int(np.max(lengths)),
+        "failed_seeds": [s for s, ok in zip(seeds, successes, strict=True) if not ok],
+    }
+
+
+@dataclass
+class EnvExpert:
+    """Measure the scripted expert's success per family over seeds [seed_start, seed_start + episodes)."""
+
+    episodes: int = 200
+    seed_start: int = 0
+    noise: float = 0.0
+    family: str | None = None
+    json: bool = False
+
+    def run(self) -> dict:
+        _check_family(self.family)
+        t0 = time.perf_counter()
+        families = FAMILIES if self.family is None else (self.family,)
+        seeds = range(self.seed_start, self.seed_start + self.episodes)
+        result = {f: expert_success(f, seeds, self.noise) for f in families}
+        return {"noise": self.noise, "per_family": result, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+EnvCommand = Union[  # noqa: UP007  (tyro reads this Union as the list of subcommands)
+    Annotated[EnvShow, tyro.conf.subcommand("show")],
+    Annotated[EnvPlay, tyro.conf.subcommand("play")],
+    Annotated[EnvExpert, tyro.conf.subcommand("expert")],
+]
