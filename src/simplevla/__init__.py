@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simplevla.models import VLAPolicy
+
 __version__ = "0.1.0"
 
-from simplevla.models import load_policy  # noqa: E402  (after __version__, which models reads)
+
+def load_policy(path: str | os.PathLike, device: str = "cpu") -> VLAPolicy:
+    """A ready policy (eval mode) from a checkpoint dir or a run dir; see `simplevla.models.load_policy`.
+    Imported lazily, so that `import simplevla` (e.g. in env worker processes) does not import torch."""
+    from simplevla.models import load_policy as _load_policy
+
+    return _load_policy(path, device)
+
 
 __all__ = ["__version__", "load_policy"]
 

@@ -1,0 +1,106 @@
+"""Save and load a policy directory: config.json, model.safetensors, tokenizer.json, stats.json.
+
+`load_policy(path)` accepts a checkpoint directory or a run directory (then `checkpoints/last`, or the
+highest complete step). Loading reads only JSON and safetensors: no pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from safetensors.torch import load_file, save_file
+
+from simplevla import __version__
+from simplevla.atomic import atomic_dir
+from simplevla.errors import SimplevlaError
+from simplevla.models.config import FORMAT_VERSION, PolicyConfig
+from simplevla.models.policy import VLAPolicy
+from simplevla.models.tokenizer import WordTokenizer
+
+CONFIG, WEIGHTS, TOKENIZER, STATS = "config.json", "model.safetensors", "tokenizer.json", "stats.json"
+
+
+def write_policy_files(policy: VLAPolicy, directory: Path, state: dict | None = None) -> None:
+    """Write the four files into an existing directory (non-atomic; callers wrap it in `atomic_dir`).
+    `state` replaces the policy's own state dict (e.g. EMA weights)."""
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "simplevla_version": __version__,
+        "type": "vla",
+        "policy": policy.config.to_dict(),
+    }
+    (directory / CONFIG).write_text(json.dumps(meta, indent=2) + "\n")
+    state = {k: v.detach().cpu().contiguous() for k, v in (state or policy.state_dict()).items()}
+    save_file(state, str(directory / WEIGHTS), metadata={"format_version": str(FORMAT_VERSION)})
+    if policy.tokenizer is not None:
+        (directory / TOKENIZER).write_text(json.dumps(policy.tokenizer.to_json()) + "\n")
+    (directory / STATS).write_text(json.dumps(policy.normalizer.stats_json(), indent=2) + "\n")
+
+
+def save_policy(policy: VLAPolicy, directory: str | Path) -> Path:
+    directory = Path(directory)
+    with atomic_dir(directory) as tmp:
+        write_policy_files(policy, tmp)
+    return directory
+
+
+def _step_dirs(ckpt_root: Path) -> list[Path]:
+    """Complete checkpoint dirs (6-digit names holding config.json), oldest first."""
+    if not ckpt_root.is_dir():
+        return []
+    dirs = [d for d in ckpt_root.iterdir() if d.is_dir() and d.name.isdigit() and (d / CONFIG).is_file()]
+    return sorted(dirs, key=lambda d: int(d.name))
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A checkpoint dir from a checkpoint dir, `RUN/checkpoints` or a run dir."""
+    path = Path(path)
+    if (path / CONFIG).is_file():
+        return path
+    root = path / "checkpoints" if (path / "checkpoints").is_dir() else path
+    last = root / "last"
+    if last.exists() and (last / CONFIG).is_file():
+        return last.resolve()
+    dirs = _step_dirs(root)
+    if not dirs:
+        raise SimplevlaError(
+            f"{path}: no checkpoint found (expected {CONFIG} here or in checkpoints/<step>/)"
+        )
+    return dirs[-1]
+
+
+def read_config(ckpt: Path) -> PolicyConfig:
+    try:
+        meta = json.loads((ckpt / CONFIG).read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise SimplevlaError(f"{ckpt / CONFIG}: cannot read ({e})") from e
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise SimplevlaError(
+            f"{ckpt / CONFIG}: format_version is {version!r} (written by simplevla "
+            f"{meta.get('simplevla_version', '?')}), this simplevla {__version__} reads format_version "
+            f"{FORMAT_VERSION}; retrain, or load it with the matching simplevla version"
+        )
+    return PolicyConfig.from_dict(meta.get("policy", {}), source=str(ckpt / CONFIG))
+
+
+def load_policy(path: str | Path, device: str = "cpu") -> VLAPolicy:
+    """A ready policy (eval mode) from a checkpoint or run directory; needs no other files."""
+    from simplevla.models.factory import make_policy
+
+    ckpt = resolve_checkpoint(path)
+    cfg = read_config(ckpt)
+    stats = json.loads((ckpt / STATS).read_text())
+    tokenizer = None
+    if cfg.text == "lstm":
+        tokenizer = WordTokenizer.from_json(json.loads((ckpt / TOKENIZER).read_text()), str(ckpt / TOKENIZER))
+    policy = make_policy(cfg, stats, tokenizer=tokenizer)
+    state = load_file(str(ckpt / WEIGHTS))
+    missing, unexpected = policy.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise SimplevlaError(
+            f"{ckpt / WEIGHTS}: weights do not match config.json "
+            f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})"
+        )
+    return policy.to(device).eval()

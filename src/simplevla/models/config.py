@@ -1,0 +1,142 @@
+"""`PolicyConfig`: which parts a policy is built from, with presets that fill every unset field.
+
+A preset is a plain dict of field values. `PolicyConfig(preset="default", chunk_size=4)` takes every field
+you leave as `None` from the preset, then validates the whole config. The CLI exposes the preset as
+`--preset` and every field as a dotted override (`--policy.vision convnet`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any, Literal
+
+import tyro
+
+from simplevla.errors import SimplevlaError
+
+FORMAT_VERSION = 1  # bump when config.json / model.safetensors layouts change incompatibly
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The tutorial's SimpleVLA, exactly: its CNN, Embedding+LSTM, concatenation and tanh MLP decoder, one
+    # action per prediction, MSE, no effector state. Only the image size (64) and the action size differ.
+    "simple": dict(
+        vision="simple",
+        text="lstm",
+        fusion="concat",
+        head="tanh",
+        use_state=False,
+        chunk_size=1,
+        n_action_steps=1,
+        loss="mse",
+        image_size=64,
+        vision_channels=(32, 64, 128, 256),
+        keypoints=0,
+        vision_dim=512,
+        text_embed_dim=256,
+        text_dim=512,
+        head_hidden=512,
+    ),
+    # The strongest combination measured (see README "Policies and training"): FiLM-conditioned GroupNorm
+    # CNN with spatial-softmax keypoints, LSTM instruction encoder, effector state, chunked L1 head.
+    "default": dict(
+        vision="convnet",
+        text="lstm",
+        fusion="film",
+        head="chunk",
+        use_state=True,
+        chunk_size=8,
+        n_action_steps=4,
+        loss="l1",
+        image_size=64,
+        vision_channels=(32, 64, 64),
+        keypoints=32,
+        vision_dim=256,
+        text_embed_dim=64,
+        text_dim=128,
+        head_hidden=256,
+    ),
+}
+
+
+@dataclasses.dataclass
+class PolicyConfig:
+    """Every knob of a policy. Fields left `None` are filled from `preset` in `__post_init__`."""
+
+    preset: Annotated[Literal["simple", "default"], tyro.conf.arg(prefix_name=False)] = "default"
+    vision: Literal["simple", "convnet"] | None = None  # tutorial CNN, or GroupNorm CNN
+    text: Literal["lstm", "minilm"] | None = None  # Embedding+LSTM, or frozen all-MiniLM-L6-v2
+    fusion: Literal["concat", "film"] | None = None  # concatenate, or FiLM the CNN's feature maps
+    head: Literal["tanh", "chunk"] | None = None  # tutorial tanh MLP x learned scale, or linear chunk MLP
+    use_state: bool | None = None  # feed observation.state (effector position) to the head
+    chunk_size: int | None = None  # future actions predicted per forward
+    n_action_steps: int | None = None  # of those, how many select_action executes before predicting again
+    loss: Literal["mse", "l1"] | None = None
+    image_size: int | None = None  # square images, pixels
+    state_dim: int = 2
+    action_dim: int = 2
+    vision_channels: tuple[int, ...] | None = None  # conv widths; the first two convs have stride 2
+    keypoints: int | None = None  # convnet: spatial-softmax keypoints (0 = flattened 4x4 grid instead)
+    vision_dim: int | None = None  # vision feature size (simple: tutorial's 512; convnet grid: projection)
+    text_embed_dim: int | None = None  # word embedding size (lstm)
+    text_dim: int | None = None  # instruction embedding size
+    head_hidden: int | None = None  # hidden width of the action head MLP
+    normalization: Literal["min_max", "mean_std"] = "min_max"
+
+    def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise SimplevlaError(f"policy preset {self.preset!r} is unknown; use one of {sorted(PRESETS)}")
+        for name, value in PRESETS[self.preset].items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
+        self.vision_channels = tuple(int(c) for c in self.vision_channels)
+        self._validate()
+
+    def _validate(self) -> None:
+        def bad(field: str, why: str) -> SimplevlaError:
+            return SimplevlaError(f"policy config field {field!r} = {getattr(self, field)!r}: {why}")
+
+        for f in (
+            "chunk_size",
+            "n_action_steps",
+            "image_size",
+            "state_dim",
+            "action_dim",
+            "text_dim",
+            "text_embed_dim",
+            "vision_dim",
+            "head_hidden",
+        ):
+            if int(getattr(self, f)) < 1:
+                raise bad(f, "must be a positive integer")
+        if self.n_action_steps > self.chunk_size:
+            raise bad("n_action_steps", f"cannot exceed chunk_size ({self.chunk_size})")
+        if self.fusion == "film" and self.vision != "convnet":
+            raise bad(
+                "fusion", "FiLM modulates the GroupNorm CNN's feature maps; set --policy.vision convnet"
+            )
+        if len(self.vision_channels) < 2 or min(self.vision_channels) < 1:
+            raise bad("vision_channels", "needs at least two positive widths, e.g. 32 64 64")
+        if self.vision == "convnet" and any(c % 8 for c in self.vision_channels):
+            raise bad("vision_channels", "convnet widths must be multiples of 8 (GroupNorm uses 8 groups)")
+        if self.keypoints < 0:
+            raise bad("keypoints", "must be >= 0 (0 selects the flattened grid)")
+        if self.image_size % 4:
+            raise bad("image_size", "must be a multiple of 4 (two stride-2 convolutions)")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["vision_channels"] = list(self.vision_channels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], source: str = "config") -> PolicyConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise SimplevlaError(
+                f"{source}: unknown policy fields {unknown}; was it written by a newer simplevla?"
+            )
+        d = dict(d)
+        if d.get("vision_channels") is not None:
+            d["vision_channels"] = tuple(d["vision_channels"])
+        return cls(**d)

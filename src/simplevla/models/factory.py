@@ -1,0 +1,49 @@
+"""`make_policy`: build a `VLAPolicy` from a config with a plain if/else per part (no registries)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from simplevla.errors import SimplevlaError
+from simplevla.models.config import PolicyConfig
+from simplevla.models.fusion import FiLMGenerator
+from simplevla.models.heads import ChunkHead, TanhHead
+from simplevla.models.normalize import Normalizer
+from simplevla.models.policy import VLAPolicy
+from simplevla.models.text import LSTMText, MiniLMText
+from simplevla.models.tokenizer import WordTokenizer
+from simplevla.models.vision import ConvNet, TutorialVision
+
+
+def make_policy(
+    cfg: PolicyConfig, stats: dict, tasks: Sequence[str] = (), tokenizer: WordTokenizer | None = None
+) -> VLAPolicy:
+    """A fresh policy. `stats`: the dataset's stats dict; `tasks`: its instructions (builds the vocab,
+    unless a saved `tokenizer` is given)."""
+    normalizer = Normalizer(stats, cfg.state_dim, cfg.action_dim, cfg.normalization)
+
+    if cfg.vision == "simple":
+        vision = TutorialVision(cfg.vision_channels, cfg.image_size, cfg.vision_dim)
+    else:
+        vision = ConvNet(cfg.vision_channels, cfg.image_size, cfg.keypoints, cfg.vision_dim)
+
+    if cfg.text == "lstm":
+        if tokenizer is None:
+            if not tasks:
+                raise SimplevlaError(
+                    "text encoder 'lstm' needs the dataset's task strings to build its vocab"
+                )
+            tokenizer = WordTokenizer.from_tasks(tasks)
+        text = LSTMText(tokenizer, cfg.text_embed_dim, cfg.text_dim)
+    else:
+        text = MiniLMText(cfg.text_dim)
+
+    film = FiLMGenerator(text.out_dim, cfg.vision_channels) if cfg.fusion == "film" else None
+    in_dim = vision.out_dim + text.out_dim + (cfg.state_dim if cfg.use_state else 0)
+    head_cls = TanhHead if cfg.head == "tanh" else ChunkHead
+    head = head_cls(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
+    return VLAPolicy(cfg, normalizer, vision, text, film, head)
+
+
+def num_params(policy: VLAPolicy, trainable_only: bool = True) -> int:
+    return sum(p.numel() for p in policy.parameters() if p.requires_grad or not trainable_only)

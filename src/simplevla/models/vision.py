@@ -1,0 +1,87 @@
+"""Vision encoders: the tutorial's CNN (`simple`) and a small GroupNorm CNN (`convnet`).
+
+`ConvNet` ends either in spatial-softmax keypoints (each of K channels becomes the expected (x, y) of its
+softmax over the feature map, as in Levine et al. 2016 and LeRobot's diffusion policy) or in a flattened
+4x4 grid. Keypoints keep *where* things are in a form an MLP can read directly; the README gives the
+measurement behind the default. Each conv block can be FiLM-modulated: `x <- x * (1 + gamma) + beta`
+after its GroupNorm, with (gamma, beta) produced from the instruction by `fusion.FiLMGenerator`.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from simplevla.basics.tutorial_vla import VisionEncoder
+
+
+class SpatialSoftmax(nn.Module):
+    """(B, C, H, W) -> (B, 2K): a 1x1 conv to K maps, softmax over each map, expected (x, y) in [-1, 1]."""
+
+    def __init__(self, in_channels: int, num_keypoints: int, height: int, width: int) -> None:
+        super().__init__()
+        self.proj = nn.Conv2d(in_channels, num_keypoints, kernel_size=1)
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij")
+        self.register_buffer("pos", torch.stack([xs.reshape(-1), ys.reshape(-1)], dim=1), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = self.proj(x).flatten(2)  # (B, K, H*W)
+        attn = torch.softmax(logits, dim=-1)  # (B, K, H*W)
+        return (attn @ self.pos).flatten(1)  # (B, K, 2) -> (B, 2K)
+
+
+class ConvNet(nn.Module):
+    """Conv3x3 -> GroupNorm(8) -> [FiLM] -> ReLU blocks; the first two have stride 2 (64x64 -> 16x16).
+
+    Output: (B, 2 * keypoints) with keypoints > 0, else a flattened 4x4 grid projected to `out_dim`.
+    """
+
+    def __init__(self, channels: tuple[int, ...], image_size: int, keypoints: int, out_dim: int) -> None:
+        super().__init__()
+        self.channels = tuple(channels)
+        self.convs = nn.ModuleList()
+        self.norms = nn.ModuleList()
+        c_in = 3
+        for i, c_out in enumerate(channels):
+            stride = 2 if i < 2 else 1
+            self.convs.append(
+                nn.Conv2d(
+                    c_in, c_out, kernel_size=5 if i == 0 else 3, stride=stride, padding=2 if i == 0 else 1
+                )
+            )
+            self.norms.append(nn.GroupNorm(8, c_out))
+            c_in = c_out
+        side = image_size // 4
+        if keypoints > 0:
+            self.pool: nn.Module = SpatialSoftmax(c_in, keypoints, side, side)
+            self.out_dim = 2 * keypoints
+        else:
+            self.pool = nn.Sequential(
+                nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(c_in * 16, out_dim), nn.ReLU()
+            )
+            self.out_dim = out_dim
+
+    def forward(
+        self, images: torch.Tensor, film: list[tuple[torch.Tensor, torch.Tensor]] | None = None
+    ) -> torch.Tensor:
+        """images (B, 3, H, W) in [0, 1]; film: per block (gamma, beta), each (B, C_i) -> (B, out_dim)."""
+        x = (images * 2.0 - 1.0).contiguous(memory_format=torch.channels_last)  # (B, 3, H, W) in [-1, 1]
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
+            x = norm(conv(x))  # (B, C_i, H_i, W_i)
+            if film is not None:
+                gamma, beta = film[i]
+                x = x * (1.0 + gamma[:, :, None, None]) + beta[:, :, None, None]
+            x = torch.relu(x)
+        return self.pool(x)  # (B, out_dim)
+
+
+class TutorialVision(nn.Module):
+    """The tutorial's `VisionEncoder`, unchanged (raw [0, 1] pixels in, (B, feature_dim) out)."""
+
+    def __init__(self, channels: tuple[int, ...], image_size: int, feature_dim: int) -> None:
+        super().__init__()
+        self.net = VisionEncoder(feature_dim=feature_dim, channels=tuple(channels), image_size=image_size)
+        self.out_dim = feature_dim
+
+    def forward(self, images: torch.Tensor, film: None = None) -> torch.Tensor:
+        return self.net(images)  # (B, feature_dim)

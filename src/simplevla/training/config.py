@@ -1,0 +1,63 @@
+"""`TrainConfig`: everything about a training run except the policy (that is `PolicyConfig`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Literal
+
+from simplevla.errors import SimplevlaError
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """One training run. The CLI shows these fields without a prefix (`--steps`, `--batch-size`, ...)."""
+
+    dataset: Path | None = None  # a LeRobotDataset v3.0 directory (required for the CLI)
+    out: Path | None = None  # the run directory: checkpoints/, train_log.csv, loss.png
+    steps: int = 2000  # total optimizer steps; the lr schedule is defined over these
+    save_every: int = 1000  # checkpoint every K steps (and always at the last step)
+    resume: bool = False  # continue from the newest complete checkpoint in OUT/checkpoints
+    debug: bool = False  # smoke test: at most 5 steps, batch 8, a 64-sample slice of the data
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100  # linear warmup, then cosine decay to min_lr_ratio * lr at `steps`
+    min_lr_ratio: float = 0.05
+    grad_clip: float = 1.0  # max global grad norm (0 disables)
+    ema_decay: float = 0.0  # > 0 keeps an EMA of the weights; checkpoints then act with the EMA weights
+    val_every: int = 500  # validation loss every K steps (and at the end); 0 disables
+    val_batches: int = 4  # validation batches (a fixed slice of the val split)
+    val_fraction: float = 0.1  # episodes held out for validation
+    log_every: int = 20  # CSV / progress-bar rows every K steps
+    seed: int = 0  # model init, data order and split
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    bf16: bool = False  # bf16 autocast (CUDA only)
+    threads: int = 0  # CPU threads for torch; 0 = all cores
+    cache_dir: Path | None = None  # where the dataset's training cache lives (default: next to the dataset)
+    tensorboard: bool = False  # also log to OUT/tensorboard (needs the `tensorboard` extra)
+
+    def __post_init__(self) -> None:
+        positive = ("steps", "save_every", "batch_size", "log_every", "val_batches")
+        for name in positive:
+            if int(getattr(self, name)) < 1:
+                raise SimplevlaError(
+                    f"train config: --{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}"
+                )
+        if self.lr <= 0 or self.warmup_steps < 0 or self.val_every < 0 or self.grad_clip < 0:
+            raise SimplevlaError(
+                "train config: --lr must be > 0 and --warmup-steps, --val-every, --grad-clip >= 0"
+            )
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise SimplevlaError(f"train config: --ema-decay must be in [0, 1), got {self.ema_decay}")
+        if not 0.0 <= self.min_lr_ratio <= 1.0:
+            raise SimplevlaError(f"train config: --min-lr-ratio must be in [0, 1], got {self.min_lr_ratio}")
+        if self.debug:
+            self.steps = min(self.steps, 5)
+            self.batch_size = min(self.batch_size, 8)
+            self.save_every = min(self.save_every, self.steps)
+            self.val_every, self.val_batches, self.log_every = 1, 1, 1
+            self.warmup_steps = min(self.warmup_steps, 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self).items()}

@@ -1,0 +1,90 @@
+"""Parts of a policy checked against closed forms: tokenizer, normalizer, spatial softmax, FiLM, heads."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from model_helpers import STATS, TASKS
+
+from simplevla import keys
+from simplevla.errors import SimplevlaError
+from simplevla.models.fusion import FiLMGenerator
+from simplevla.models.heads import ChunkHead, TanhHead
+from simplevla.models.normalize import Normalizer
+from simplevla.models.text import LSTMText
+from simplevla.models.tokenizer import WordTokenizer
+from simplevla.models.vision import ConvNet, SpatialSoftmax, TutorialVision
+
+
+def test_tokenizer_vocab_pad_unk_and_cache():
+    tok = WordTokenizer.from_tasks(TASKS)
+    assert tok.vocab[:2] == ["<pad>", "<unk>"]
+    assert len(tok) == 2 + len({w for t in TASKS for w in t.split()})
+    ids = tok.encode("Push the RED block, quickly!")
+    assert ids[:4] == [tok.ids["push"], tok.ids["the"], tok.ids["red"], tok.ids["block"]]
+    assert ids[4] == 1  # 'quickly' is unknown
+    assert tok.encode("Push the RED block, quickly!") is ids  # cached per distinct string
+    batch, lengths = tok.batch(["reach the blue circle", "push"])
+    assert batch.shape == (2, 4) and lengths.tolist() == [4, 1] and batch[1, 1:].eq(0).all()
+    assert WordTokenizer.from_json(tok.to_json()).vocab == tok.vocab
+    with pytest.raises(SimplevlaError):
+        WordTokenizer(["a", "b"])
+
+
+@pytest.mark.parametrize("mode", ["min_max", "mean_std"])
+def test_normalizer_closed_form_and_inverse(mode):
+    norm = Normalizer(STATS, 2, 2, mode)
+    a = torch.tensor([[-1.0, 1.0], [0.5, 0.0]])
+    expected = a if mode == "min_max" else a / 0.5  # min-max of [-1, 1] is the identity
+    torch.testing.assert_close(norm.action(a), expected)
+    torch.testing.assert_close(norm.unaction(norm.action(a)), a)
+    s = torch.tensor([[0.0, 1.0]])
+    expected_s = torch.tensor([[-1.0, 1.0]]) if mode == "min_max" else (s - 0.5) / 0.3
+    torch.testing.assert_close(norm.state(s), expected_s)
+    with pytest.raises(SimplevlaError, match="expects 3"):
+        Normalizer(STATS, 3, 2)
+
+
+def test_spatial_softmax_finds_a_peak():
+    ss = SpatialSoftmax(1, 1, 5, 5)
+    with torch.no_grad():
+        ss.proj.weight.fill_(1.0)
+        ss.proj.bias.zero_()
+    x = torch.zeros(1, 1, 5, 5)
+    x[0, 0, 1, 4] = 100.0  # row 1 (y = -0.5), column 4 (x = 1)
+    torch.testing.assert_close(ss(x), torch.tensor([[1.0, -0.5]]))
+
+
+def test_film_starts_as_identity_and_vision_shapes():
+    net = ConvNet((8, 16, 16), image_size=32, keypoints=6, out_dim=20)
+    img = torch.rand(3, 3, 32, 32)
+    film = FiLMGenerator(12, (8, 16, 16))
+    params = film(torch.randn(3, 12))
+    assert [g.shape for g, _ in params] == [(3, 8), (3, 16), (3, 16)]
+    torch.testing.assert_close(net(img, params), net(img))  # zero-initialized FiLM = no modulation
+    assert net(img).shape == (3, 12) and net.out_dim == 12
+    grid = ConvNet((8, 16), image_size=32, keypoints=0, out_dim=20)
+    assert grid(img).shape == (3, 20)
+    assert TutorialVision((8, 8, 8, 8), 32, 24)(img).shape == (3, 24)
+
+
+def test_lstm_text_dedups_and_matches_per_string():
+    text = LSTMText(WordTokenizer.from_tasks(TASKS), 8, 16)
+    batch = [TASKS[0], TASKS[1], TASKS[0], TASKS[2]]
+    out = text(batch)
+    assert out.shape == (4, 16)
+    torch.testing.assert_close(out[0], out[2])
+    torch.testing.assert_close(out[1], text([TASKS[1]])[0])  # independent of batch padding
+
+
+def test_heads_shapes_and_tanh_bound():
+    x = torch.randn(5, 10) * 100
+    tanh = TanhHead(10, 32, chunk_size=3, action_dim=2)
+    y = tanh(x)
+    assert y.shape == (5, 3, 2)
+    assert (y.abs() <= tanh.net.action_scale.abs().max() + 1e-6).all()
+    assert ChunkHead(10, 32, chunk_size=4, action_dim=2)(x).shape == (5, 4, 2)
+
+
+def test_stats_keys_are_the_dataset_keys():
+    assert set(Normalizer(STATS, 2, 2).stats_json()) == {keys.STATE, keys.ACTION}

@@ -1,0 +1,143 @@
+"""Policies end to end: shapes for every preset and part, overfitting, save/load, the action queue."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+import torch
+from model_helpers import STATS, TASKS, TINY, TINY_SIMPLE, make_batch
+
+from simplevla import keys, load_policy
+from simplevla.errors import SimplevlaError
+from simplevla.models import PolicyConfig, make_policy, num_params
+
+
+@pytest.mark.parametrize("preset", ["simple", "default"])
+def test_presets_full_size_shapes(preset):
+    cfg = PolicyConfig(preset=preset)
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(cfg, batch_size=2)
+    loss, metrics = policy(batch)
+    assert loss.ndim == 0 and metrics["loss"] == pytest.approx(loss.item())
+    assert policy.predict_action_chunk(batch).shape == (2, cfg.chunk_size, 2)
+    assert policy.select_action(batch).shape == (2, 2)
+    assert cfg.image_size == 64 and num_params(policy) > 10_000
+
+
+def test_simple_preset_is_the_tutorial_architecture():
+    from simplevla.basics.tutorial_vla import SimpleVLA
+
+    cfg = PolicyConfig(preset="simple")
+    policy = make_policy(cfg, STATS, TASKS)
+    assert not cfg.use_state and cfg.chunk_size == 1 and cfg.fusion == "concat"
+    ref = SimpleVLA(vocab_size=len(policy.tokenizer), action_dim=2, image_size=64)
+    assert num_params(policy) == sum(p.numel() for p in ref.parameters())
+
+
+PARTS = list(itertools.product(["simple", "convnet"], ["concat", "film"], ["tanh", "chunk"], [False, True]))
+
+
+@pytest.mark.parametrize(("vision", "fusion", "head", "use_state"), PARTS)
+def test_every_part_combination(vision, fusion, head, use_state):
+    over = TINY_SIMPLE if vision == "simple" else TINY
+    kwargs = dict(
+        over, vision=vision, fusion=fusion, head=head, use_state=use_state, chunk_size=3, n_action_steps=2
+    )
+    if fusion == "film" and vision == "simple":
+        with pytest.raises(SimplevlaError, match="convnet"):
+            PolicyConfig(**kwargs)
+        return
+    cfg = PolicyConfig(**kwargs)
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(cfg, batch_size=3)
+    loss, _ = policy(batch)
+    loss.backward()
+    assert all(p.grad is not None for n, p in policy.named_parameters() if "embedding" not in n)
+    assert policy.predict_action_chunk(batch).shape == (3, 3, 2)
+
+
+@pytest.mark.parametrize("preset", ["simple", "default"])
+def test_overfits_one_batch(preset):
+    torch.manual_seed(0)
+    cfg = PolicyConfig(preset=preset, **(TINY_SIMPLE if preset == "simple" else TINY))
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(cfg, batch_size=8)
+    opt = torch.optim.Adam(policy.parameters(), lr=5e-3)
+    first = policy(batch)[0].item()
+    for _ in range(150):
+        loss, _ = policy(batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < first / 10
+
+
+def test_loss_masks_padded_steps():
+    cfg = PolicyConfig(**TINY, chunk_size=4, n_action_steps=2)
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(cfg)
+    batch[keys.ACTION_IS_PAD][:, 2:] = True
+    before = policy(batch)[0]
+    batch[keys.ACTION][:, 2:] = 1e6  # padded targets must not matter
+    torch.testing.assert_close(policy(batch)[0], before)
+
+
+def test_save_load_gives_identical_actions(tmp_path):
+    torch.manual_seed(1)
+    cfg = PolicyConfig(**TINY)
+    policy = make_policy(cfg, STATS, TASKS).eval()
+    policy.save_pretrained(tmp_path / "ckpt")
+    assert {p.name for p in (tmp_path / "ckpt").iterdir()} == {
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "stats.json",
+    }
+    loaded = load_policy(tmp_path / "ckpt")
+    assert loaded.config == cfg and not loaded.training
+    batch = make_batch(cfg, batch_size=5)
+    batch[keys.TASK][0] = "push the purple thing"  # unseen words go through <unk> in both
+    assert torch.equal(policy.predict_action_chunk(batch), loaded.predict_action_chunk(batch))
+
+
+def test_select_action_queue_semantics():
+    cfg = PolicyConfig(**TINY, chunk_size=5, n_action_steps=3)
+    policy = make_policy(cfg, STATS, TASKS).eval()
+    batch = make_batch(cfg, batch_size=2)
+    chunks, real = [], policy.predict_action_chunk
+
+    def counting(b):
+        chunks.append(real(b))
+        return chunks[-1]
+
+    policy.predict_action_chunk = counting
+    actions = [policy.select_action(batch) for _ in range(7)]
+    assert len(chunks) == 3  # predicts at calls 0, 3 and 6
+    for i, a in enumerate(actions):
+        torch.testing.assert_close(a, chunks[i // 3][:, i % 3])
+    policy.reset()
+    policy.select_action(batch)
+    assert len(chunks) == 4  # reset empties the queue
+
+
+def test_wrong_image_size_and_bad_config_are_clear_errors():
+    cfg = PolicyConfig(**TINY)
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(PolicyConfig(**dict(TINY, image_size=32)))
+    with pytest.raises(SimplevlaError, match="image_size"):
+        policy.select_action(batch)
+    with pytest.raises(SimplevlaError, match="n_action_steps"):
+        PolicyConfig(chunk_size=2, n_action_steps=3)
+    with pytest.raises(SimplevlaError, match="preset"):
+        PolicyConfig(preset="huge")
+
+
+def test_incompatible_checkpoint_version_is_a_clear_error(tmp_path):
+    make_policy(PolicyConfig(**TINY), STATS, TASKS).save_pretrained(tmp_path)
+    meta = json.loads((tmp_path / "config.json").read_text())
+    meta["format_version"] = 999
+    (tmp_path / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(SimplevlaError, match="format_version is 999"):
+        load_policy(tmp_path)

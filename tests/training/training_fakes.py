@@ -1,0 +1,98 @@
+"""Tiny synthetic data with the real `TrainingCache` / `WindowSampler` interface, built in memory.
+
+Each frame shows one bright pixel; the action is the (learnable) direction from the effector state to it,
+so a policy can overfit it. `write_dataset` writes the same episodes as a LeRobotDataset v3.0 on disk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from simplevla import keys
+from simplevla.data import TrainingCache
+
+TASKS = ["push the red block left", "reach the blue circle", "move the green star to the top"]
+
+
+def episodes(n_episodes: int = 6, length: int = 10, size: int = 16, seed: int = 0) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for e in range(n_episodes):
+        target = rng.integers(0, size, 2)  # (row, col)
+        images = np.zeros((length, size, size, 3), np.uint8)
+        images[:, target[0], target[1], e % 3] = 255
+        states = rng.random((length, 2)).astype(np.float32)
+        goal = np.array([target[1], size - 1 - target[0]], np.float32) / (size - 1)
+        actions = np.clip((goal - states) * 2.0, -1, 1).astype(np.float32)
+        out.append(dict(task=TASKS[e % len(TASKS)], images=images, states=states, actions=actions))
+    return out
+
+
+def _stats(x: np.ndarray) -> dict:
+    return {
+        "min": x.min(0).tolist(),
+        "max": x.max(0).tolist(),
+        "mean": x.mean(0).tolist(),
+        "std": x.std(0).tolist(),
+        "count": [len(x)],
+    }
+
+
+def tiny_cache(n_episodes: int = 6, length: int = 10, size: int = 16, seed: int = 0) -> TrainingCache:
+    eps = episodes(n_episodes, length, size, seed)
+    states = np.concatenate([e["states"] for e in eps])
+    actions = np.concatenate([e["actions"] for e in eps])
+    tasks = sorted({e["task"] for e in eps})
+    return TrainingCache(
+        path=Path("/nonexistent"),
+        images=np.concatenate([e["images"] for e in eps]),
+        states=states,
+        actions=actions,
+        episode_ends=np.cumsum([length] * n_episodes).astype(np.int64),
+        frame_task=np.repeat([tasks.index(e["task"]) for e in eps], length).astype(np.int64),
+        tasks=tasks,
+        stats={keys.STATE: _stats(states), keys.ACTION: _stats(actions)},
+        info={},
+    )
+
+
+def write_dataset(root: Path, n_episodes: int = 6, length: int = 10, size: int = 16) -> Path:
+    """The same episodes written as a real LeRobotDataset v3.0 (PNG images) by simplevla's writer."""
+    from simplevla.data import DatasetWriter, make_episode
+    from simplevla.data.format import tabletop_features
+
+    writer = DatasetWriter(root, tabletop_features(size))
+    for e in episodes(n_episodes, length, size):
+        n = len(e["states"])
+        done = np.zeros((n, 1), bool)
+        done[-1] = True
+        writer.add_episode(
+            make_episode(
+                e["task"],
+                {
+                    keys.IMAGE: e["images"],
+                    keys.STATE: e["states"],
+                    keys.ACTION: e["actions"],
+                    keys.REWARD: np.zeros((n, 1), np.float32),
+                    keys.DONE: done,
+                    keys.SUCCESS: done.copy(),
+                },
+            )
+        )
+    writer.finalize()
+    return root
+
+
+# Tiny policy overrides (fields of PolicyConfig) so tests run in seconds at 16x16.
+TINY = dict(
+    image_size=16,
+    vision_channels=(8, 8),
+    keypoints=4,
+    vision_dim=16,
+    text_embed_dim=8,
+    text_dim=16,
+    head_hidden=32,
+)
+TINY_SIMPLE = dict(TINY, vision_channels=(8, 8, 8, 8))
