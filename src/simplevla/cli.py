@@ -16,10 +16,21 @@ import numpy as np
 import tyro
 
 from simplevla.basics.commands import BasicsCommand
+from simplevla.data.commands import DataCommand, RecordCommand
+from simplevla.envs.commands import EnvCommand
 from simplevla.errors import SimplevlaError
+from simplevla.evaluate import EvalCommand
+from simplevla.quickstart import QuickstartCommand
+from simplevla.train import TrainCommand
 
 Command = Union[  # noqa: UP007  (tyro reads this Union as the list of subcommands)
     Annotated[BasicsCommand, tyro.conf.subcommand("basics")],
+    Annotated[RecordCommand, tyro.conf.subcommand("record")],
+    Annotated[DataCommand, tyro.conf.subcommand("data")],
+    Annotated[TrainCommand, tyro.conf.subcommand("train")],
+    Annotated[EnvCommand, tyro.conf.subcommand("env")],
+    Annotated[EvalCommand, tyro.conf.subcommand("eval")],
+    Annotated[QuickstartCommand, tyro.conf.subcommand("quickstart")],
 ]
 
 
@@ -42,8 +53,8 @@ def _jsonable(obj: Any) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse `argv`, run the command, print its summary. Returns the process exit code."""
-    cmd = tyro.cli(Command, args=argv, prog="simplevla")
     try:
+        cmd = tyro.cli(Command, args=argv, prog="simplevla")  # configs validate in __post_init__
         result = cmd.run()
     except SimplevlaError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -10,6 +10,7 @@ import numpy as np
 import tyro
 
 from simplevla.data.record import EnvSpec, record
+from simplevla.errors import SimplevlaError
 
 
 @dataclass
@@ -42,9 +43,9 @@ class RecordCommand:
 
     def __post_init__(self) -> None:
         if self.episodes < 1 or self.workers < 1 or self.size < 8:
-            raise ValueError("--episodes and --workers must be >= 1 and --size >= 8")
+            raise SimplevlaError("record: --episodes and --workers must be >= 1 and --size >= 8")
         if self.noise < 0:
-            raise ValueError(f"--noise must be >= 0, got {self.noise}")
+            raise SimplevlaError(f"record: --noise must be >= 0, got {self.noise}")
 
     def run(self) -> dict:
         spec = EnvSpec(

@@ -1,0 +1,229 @@
+"""Closed-loop evaluation: batched rollouts in a Gymnasium vector env, success per family with 95% Wilson
+intervals, `eval_info.json`, captioned rollout videos and a bar chart.
+
+Field names follow LeRobot's `eval_info.json` where they overlap (`per_episode`, `per_group`, `overall`,
+`pc_success`, `n_episodes`, `eval_s`, `eval_ep_s`, `video_paths`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+from simplevla import keys
+from simplevla.atomic import atomic_write_json
+from simplevla.envs import EVAL_SEED_START, FAMILIES, to_batch
+from simplevla.errors import SimplevlaError
+from simplevla.media import plot_success_bars, write_rollout_video
+
+ENV_ID = "simplevla/Tabletop-v0"
+SEEDS_PER_FAMILY = 100_000  # family j uses seeds [seed + j * SEEDS_PER_FAMILY, ... + episodes)
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95% Wilson score interval for a binomial proportion, in percent."""
+    if n == 0:
+        return (0.0, 100.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (100 * max(0.0, centre - half), 100 * min(1.0, centre + half))
+
+
+def _summary(successes: Sequence[bool]) -> dict:
+    n, k = len(successes), int(sum(successes))
+    return {
+        "pc_success": 100.0 * k / n if n else 0.0,
+        "n_episodes": n,
+        "n_success": k,
+        "ci95": wilson_interval(k, n),
+    }
+
+
+def check_compatible(policy: torch.nn.Module, env: gym.Env) -> None:
+    """Raise SimplevlaError before any rollout if the policy expects other observations than `env` gives."""
+    space = env.observation_space
+    h, w, _ = space[keys.ENV_PIXELS].shape
+    state_dim = space[keys.ENV_AGENT_POS].shape[0]
+    cfg = policy.config
+    if (h, w) != (cfg.image_size, cfg.image_size):
+        raise SimplevlaError(
+            f"the checkpoint expects {cfg.image_size}x{cfg.image_size} images (config.json: image_size) but the "
+            f"env renders {h}x{w}; evaluate with --size {cfg.image_size} or retrain at this size"
+        )
+    if state_dim != cfg.state_dim:
+        raise SimplevlaError(
+            f"the checkpoint expects observation.state of dimension {cfg.state_dim} (config.json: state_dim) but "
+            f"the env's agent_pos has dimension {state_dim}"
+        )
+
+
+def _make_vec(family: str, split: str, size: int, n: int) -> SyncVectorEnv:
+    fns = [lambda: gym.make(ENV_ID, families=(family,), split=split, size=size) for _ in range(n)]
+    return SyncVectorEnv(fns, autoreset_mode=AutoresetMode.DISABLED)
+
+
+@torch.inference_mode()
+def rollout_wave(
+    policy: torch.nn.Module, vec: SyncVectorEnv, seeds: list[int], n_record: int = 0, device: str = "cpu"
+) -> list[dict]:
+    """Run one episode in each sub-env of `vec` (reset with `seeds`), stepping them together.
+
+    The policy runs once per step on the whole batch. Finished envs get zero actions and are ignored.
+    Returns one dict per episode: seed, instruction, success, steps (and `frames` for the first n_record).
+    """
+    n = vec.num_envs
+    obs, info = vec.reset(seed=list(seeds))
+    tasks = [str(t) for t in info["task"]]
+    policy.reset()
+    done = np.zeros(n, dtype=bool)
+    success = np.zeros(n, dtype=bool)
+    steps = np.zeros(n, dtype=np.int64)
+    frames: list[list[np.ndarray]] = [[obs[keys.ENV_PIXELS][i].copy()] for i in range(n_record)]
+    while not done.all():
+        batch = to_batch(obs, tasks, device)
+        action = policy.select_action(batch).float().cpu().numpy()  # (n, A)
+        action[done] = 0.0
+        obs, _, terminated, truncated, info = vec.step(action.astype(np.float32))
+        active = ~done
+        steps[active] += 1
+        success |= np.asarray(info["is_success"], dtype=bool) & active
+        for i in range(n_record):
+            if active[i]:
+                frames[i].append(obs[keys.ENV_PIXELS][i].copy())
+        done |= np.asarray(terminated, dtype=bool) | np.asarray(truncated, dtype=bool)
+    episodes = [
+        {"seed": int(s), "instruction": tasks[i], "success": bool(success[i]), "steps": int(steps[i])}
+        for i, s in enumerate(seeds)
+    ]
+    for i in range(n_record):
+        episodes[i]["frames"] = frames[i]
+    return episodes
+
+
+def evaluate(
+    policy: torch.nn.Module,
+    out: str | Path,
+    families: Sequence[str] = FAMILIES,
+    episodes: int = 50,
+    split: str = "train",
+    envs: int = 16,
+    videos: int = 1,
+    seed: int = EVAL_SEED_START,
+    size: int | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+) -> dict:
+    """Evaluate `policy` closed-loop on `episodes` episodes of each family; write eval_info.json,
+    the first `videos` rollouts of each family and success.png under `out`. Returns the eval_info dict."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    size = size or policy.config.image_size
+    t0 = time.perf_counter()
+    per_episode: list[dict] = []
+    video_paths: list[str] = []
+    bar = tqdm(total=episodes * len(families), desc=f"eval {split}", unit="ep", disable=not progress)
+    for j, family in enumerate(families):
+        seeds = [seed + j * SEEDS_PER_FAMILY + i for i in range(episodes)]
+        vec = _make_vec(family, split, size, min(envs, episodes))
+        check_compatible(policy, vec.envs[0])
+        recorded = 0
+        for start in range(0, episodes, vec.num_envs):
+            wave = seeds[start : start + vec.num_envs]
+            if len(wave) < vec.num_envs:
+                vec.close()
+                vec = _make_vec(family, split, size, len(wave))
+            n_record = max(0, min(videos - recorded, len(wave)))
+            for ep in rollout_wave(policy, vec, wave, n_record=n_record, device=device):
+                frames = ep.pop("frames", None)
+                if frames is not None:
+                    name = f"{family}_{recorded:02d}_{'ok' if ep['success'] else 'fail'}"
+                    path = write_rollout_video(
+                        frames, ep["instruction"], ep["success"], out / "videos" / name
+                    )
+                    video_paths.append(str(path.relative_to(out)))
+                    recorded += 1
+                per_episode.append({"episode_ix": len(per_episode), "family": family, **ep})
+                bar.update(1)
+        vec.close()
+    bar.close()
+    eval_s = time.perf_counter() - t0
+    per_group = {f: _summary([e["success"] for e in per_episode if e["family"] == f]) for f in families}
+    overall = _summary([e["success"] for e in per_episode])
+    overall.update(eval_s=eval_s, eval_ep_s=eval_s / max(1, len(per_episode)), video_paths=video_paths)
+    info = {"split": split, "per_episode": per_episode, "per_group": per_group, "overall": overall}
+    atomic_write_json(out / "eval_info.json", info)
+    plot_success_bars(per_group, out / "success.png", title=f"success per family ({split} instructions)")
+    return info
+
+
+@dataclasses.dataclass
+class EvalCommand:
+    """Evaluate a checkpoint closed-loop on Tabletop; writes eval_info.json, videos and a bar chart."""
+
+    policy: str
+    """A checkpoint directory (RUN/checkpoints/<step>), or a run directory (its last checkpoint)."""
+    families: tuple[str, ...] = FAMILIES
+    episodes: int = 50
+    """Episodes per family."""
+    split: Literal["train", "heldout"] = "train"
+    """Which instruction wording to evaluate on."""
+    envs: int = 16
+    """Environments stepped together; the policy runs once per step on all of them."""
+    videos: int = 1
+    """Rollout videos to write per family (the first ones)."""
+    out: str | None = None
+    """Output directory; default outputs/eval/<time>_<split>."""
+    seed: int = EVAL_SEED_START
+    """First evaluation seed. Recording uses seeds below EVAL_SEED_START, so the two never overlap."""
+    size: int | None = None
+    """Image side; default: what the checkpoint was trained on."""
+    json: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.families if f not in FAMILIES]
+        if unknown or not self.families:
+            raise SimplevlaError(
+                f"--families: unknown {unknown or 'empty list'}; choose from {list(FAMILIES)}"
+            )
+        if not 1 <= self.episodes <= SEEDS_PER_FAMILY:
+            raise SimplevlaError(f"--episodes must be in [1, {SEEDS_PER_FAMILY}], got {self.episodes}")
+        if self.envs < 1 or self.videos < 0:
+            raise SimplevlaError("--envs must be ≥ 1 and --videos ≥ 0")
+        if self.seed < EVAL_SEED_START:
+            raise SimplevlaError(
+                f"--seed {self.seed} is below EVAL_SEED_START={EVAL_SEED_START}: evaluation seeds would overlap "
+                "the recording seeds; use a seed ≥ EVAL_SEED_START"
+            )
+
+    def run(self) -> dict:
+        from simplevla.models import load_policy
+
+        policy = load_policy(self.policy)
+        out = self.out or f"outputs/eval/{time.strftime('%Y%m%d-%H%M%S')}_{self.split}"
+        info = evaluate(
+            policy,
+            out,
+            self.families,
+            self.episodes,
+            self.split,
+            self.envs,
+            self.videos,
+            self.seed,
+            self.size,
+        )
+        result = {"out": str(out), "split": self.split, "pc_success": info["overall"]["pc_success"]}
+        result.update({f"pc_success.{f}": g["pc_success"] for f, g in info["per_group"].items()})
+        result["eval_s"] = info["overall"]["eval_s"]
+        return result

@@ -1,0 +1,145 @@
+"""`simplevla quickstart`: the main job. Record expert demonstrations, train the `default` and the tutorial's
+`simple` preset on them, evaluate both closed-loop on train-split and held-out instructions, and write
+`report.md`. Every stage goes through the same code as its own CLI command.
+
+Layout under OUT: data/ (the dataset), <preset>/checkpoints/..., <preset>/eval/<split>/eval_info.json,
+report.md and quickstart.json (the stage timings and all results).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+
+from simplevla.atomic import atomic_write_json
+from simplevla.errors import SimplevlaError
+
+# Sizes for the reference budget (17 minutes on a 2-core laptop-class CPU); other budgets scale them.
+REFERENCE_BUDGET_MIN = 17.0
+PLAN = {"episodes": 16000, "default_steps": 6000, "simple_steps": 1500, "eval_episodes": 50}
+TINY = {"episodes": 24, "default_steps": 6, "simple_steps": 4, "eval_episodes": 2}
+
+
+@dataclasses.dataclass
+class QuickstartCommand:
+    """Record → train `default` and `simple` → evaluate on train and held-out instructions → report.md."""
+
+    out: Path = Path("runs/quickstart")
+    budget_minutes: float = REFERENCE_BUDGET_MIN
+    """Wall-time budget; data and training sizes scale with it (the reference plan fits 17 min on 2 cores)."""
+    workers: int = 0
+    """Recording processes (0: one per CPU core)."""
+    eval_envs: int = 25
+    """Environments stepped together during evaluation."""
+    videos: int = 1
+    """Rollout videos per family and split."""
+    tiny: bool = False
+    """Smoke-test sizes (seconds, not minutes): checks the pipeline, not the success rate."""
+    json: bool = False
+
+    def __post_init__(self) -> None:
+        if self.budget_minutes <= 0:
+            raise SimplevlaError(f"--budget-minutes must be > 0, got {self.budget_minutes}")
+
+    def plan(self) -> dict[str, int]:
+        """Sizes for this run: the reference plan scaled by budget (at least a few of each)."""
+        if self.tiny:
+            return dict(TINY)
+        k = self.budget_minutes / REFERENCE_BUDGET_MIN
+        return {
+            "episodes": max(50, int(PLAN["episodes"] * k)),
+            "default_steps": max(50, int(PLAN["default_steps"] * k)),
+            "simple_steps": max(20, int(PLAN["simple_steps"] * k)),
+            "eval_episodes": PLAN["eval_episodes"]
+            if k >= 0.5
+            else max(5, int(PLAN["eval_episodes"] * k * 2)),
+        }
+
+    def run(self) -> dict:
+        return run_quickstart(self)
+
+
+def _stage(timings: dict[str, float], name: str, fn):
+    t0 = time.perf_counter()
+    print(f"== {name}", flush=True)
+    result = fn()
+    timings[name] = round(time.perf_counter() - t0, 1)
+    print(f"== {name}: {timings[name]:.0f} s", flush=True)
+    return result
+
+
+def run_quickstart(cfg: QuickstartCommand) -> dict:
+    """Run every stage and write report.md; returns a summary (success per preset and split, timings)."""
+    from simplevla.data.commands import RecordCommand
+    from simplevla.evaluate import evaluate
+    from simplevla.models import PolicyConfig, load_policy
+    from simplevla.report import write_report
+    from simplevla.train import train
+    from simplevla.training.config import TrainConfig
+
+    out = cfg.out
+    plan = cfg.plan()
+    workers = cfg.workers or os.cpu_count() or 1
+    timings: dict[str, float] = {}
+    t_start = time.perf_counter()
+    data = out / "data"
+    record = RecordCommand(out=data, episodes=plan["episodes"], workers=workers, noise=0.2)
+    results: dict = {"plan": plan, "record": _stage(timings, "record", record.run)}
+    results["train"], results["eval"] = {}, {}
+    for preset in ("default", "simple"):
+        run_dir = out / preset
+        tcfg = TrainConfig(
+            dataset=data,
+            out=run_dir,
+            steps=plan[f"{preset}_steps"],
+            save_every=plan[f"{preset}_steps"],
+            val_every=max(1, plan[f"{preset}_steps"] // 4),
+            warmup_steps=min(100, plan[f"{preset}_steps"] // 10),
+            log_every=max(1, min(20, plan[f"{preset}_steps"] // 10)),
+        )
+        results["train"][preset] = _stage(
+            timings,
+            f"train {preset}",
+            lambda tcfg=tcfg, preset=preset: train(tcfg, PolicyConfig(preset=preset)),
+        )
+        policy = load_policy(run_dir)
+        for split in ("train", "heldout"):
+            info = _stage(
+                timings,
+                f"eval {preset} {split}",
+                lambda split=split, policy=policy, run_dir=run_dir: evaluate(
+                    policy,
+                    run_dir / "eval" / split,
+                    episodes=plan["eval_episodes"],
+                    split=split,
+                    envs=cfg.eval_envs,
+                    videos=cfg.videos,
+                ),
+            )
+            results["eval"][f"{preset}/{split}"] = {
+                "overall": {
+                    k: info["overall"][k]
+                    for k in ("pc_success", "n_episodes", "ci95", "eval_s", "video_paths")
+                },
+                "per_group": info["per_group"],
+            }
+    timings["total"] = round(time.perf_counter() - t_start, 1)
+    results["timings_s"] = timings
+    atomic_write_json(out / "quickstart.json", results)
+    report = write_report(out, results)
+    summary = {"report": str(report), "total_s": timings["total"]}
+    for key, ev in results["eval"].items():
+        summary[f"pc_success.{key}"] = round(ev["overall"]["pc_success"], 1)
+    return summary
+
+
+def load_results(out: Path) -> dict:
+    """Read back a finished quickstart's quickstart.json."""
+    path = Path(out) / "quickstart.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise SimplevlaError(f"{path}: cannot read the quickstart results ({e})") from e

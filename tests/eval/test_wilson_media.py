@@ -1,0 +1,46 @@
+"""Wilson intervals against scipy's implementation; captioned frames and bar charts on disk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from simplevla.evaluate import wilson_interval
+from simplevla.media import caption_frame, plot_success_bars, write_rollout_video
+
+
+@pytest.mark.parametrize("k,n", [(0, 10), (3, 10), (10, 10), (45, 50), (250, 250), (1, 1)])
+def test_wilson_matches_scipy(k: int, n: int) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    ref = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    lo, hi = wilson_interval(k, n)
+    assert lo == pytest.approx(100 * ref.low, abs=1e-6)
+    assert hi == pytest.approx(100 * ref.high, abs=1e-6)
+
+
+def test_wilson_contains_point_estimate() -> None:
+    for k in range(0, 21):
+        lo, hi = wilson_interval(k, 20)
+        assert lo <= 100 * k / 20 <= hi
+
+
+def test_caption_frame_shape_and_mark() -> None:
+    frame = np.zeros((64, 64, 3), dtype=np.uint8)
+    out = caption_frame(frame, "push the red square to the left", scale=4, mark=True)
+    assert out.dtype == np.uint8 and out.shape[1] == 256 and out.shape[0] % 16 == 0
+    assert out.shape[0] > 256  # a caption band above the image
+    assert (out[-2, 1] == (40, 170, 60)).all()  # the green success border
+
+
+def test_video_and_bars_written(tmp_path) -> None:
+    frames = [np.full((32, 32, 3), v, dtype=np.uint8) for v in range(0, 200, 20)]
+    path = write_rollout_video(frames, "reach the blue circle", False, tmp_path / "ep")
+    assert path.exists() and path.stat().st_size > 0 and path.suffix in (".mp4", ".gif")
+    groups = {
+        "reach": {"pc_success": 90.0, "ci95": (80.0, 95.0)},
+        "separate": {"pc_success": 50.0, "ci95": (30.0, 70.0)},
+    }
+    png = plot_success_bars(groups, tmp_path / "bars.png")
+    with Image.open(png) as im:
+        assert im.size[0] > 100 and im.size[1] > 100
