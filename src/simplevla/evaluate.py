@@ -68,9 +68,11 @@ def check_compatible(policy: torch.nn.Module, env: gym.Env) -> None:
         )
 
 
-def _make_vec(family: str, split: str, size: int, n: int) -> SyncVectorEnv:
-    fns = [lambda: gym.make(ENV_ID, families=(family,), split=split, size=size) for _ in range(n)]
-    return SyncVectorEnv(fns, autoreset_mode=AutoresetMode.DISABLED)
+def _make_vec(family: str, split: str, size: int, n: int, max_steps: int | None = None) -> SyncVectorEnv:
+    kw = dict(families=(family,), split=split, size=size, max_steps=max_steps)
+    fns = [lambda: gym.make(ENV_ID, **kw) for _ in range(n)]
+    # NEXT_STEP autoreset: a finished sub-env restarts on its own; its later outputs are ignored by the wave.
+    return SyncVectorEnv(fns, autoreset_mode=AutoresetMode.NEXT_STEP)
 
 
 @torch.inference_mode()
@@ -123,6 +125,7 @@ def evaluate(
     size: int | None = None,
     device: str = "cpu",
     progress: bool = True,
+    max_steps: int | None = None,
 ) -> dict:
     """Evaluate `policy` closed-loop on `episodes` episodes of each family; write eval_info.json,
     the first `videos` rollouts of each family and success.png under `out`. Returns the eval_info dict."""
@@ -136,14 +139,14 @@ def evaluate(
     bar = tqdm(total=episodes * len(families), desc=f"eval {split}", unit="ep", disable=not progress)
     for j, family in enumerate(families):
         seeds = [seed + j * SEEDS_PER_FAMILY + i for i in range(episodes)]
-        vec = _make_vec(family, split, size, min(envs, episodes))
+        vec = _make_vec(family, split, size, min(envs, episodes), max_steps)
         check_compatible(policy, vec.envs[0])
         recorded = 0
         for start in range(0, episodes, vec.num_envs):
             wave = seeds[start : start + vec.num_envs]
             if len(wave) < vec.num_envs:
                 vec.close()
-                vec = _make_vec(family, split, size, len(wave))
+                vec = _make_vec(family, split, size, len(wave), max_steps)
             n_record = max(0, min(videos - recorded, len(wave)))
             for ep in rollout_wave(policy, vec, wave, n_record=n_record, device=device):
                 frames = ep.pop("frames", None)
@@ -189,6 +192,8 @@ class EvalCommand:
     """First evaluation seed. Recording uses seeds below EVAL_SEED_START, so the two never overlap."""
     size: int | None = None
     """Image side; default: what the checkpoint was trained on."""
+    max_steps: int | None = None
+    """Episode step limit; default: each family's own limit."""
     json: bool = False
 
     def __post_init__(self) -> None:
@@ -222,6 +227,7 @@ class EvalCommand:
             self.videos,
             self.seed,
             self.size,
+            max_steps=self.max_steps,
         )
         result = {"out": str(out), "split": self.split, "pc_success": info["overall"]["pc_success"]}
         result.update({f"pc_success.{f}": g["pc_success"] for f, g in info["per_group"].items()})

@@ -35,9 +35,7 @@ def caption_frame(frame: np.ndarray, text: str, scale: int = 4, mark: bool | Non
     width = big.shape[1]
     font = ImageFont.load_default()
     lines = textwrap.wrap(text, width=max(12, width // 7))[:3] or [""]
-    band_h = 14 * len(lines) + 8
-    if mark is not None:
-        band_h += 14
+    band_h = 14 * len(lines) + 22  # the caption plus one line for the mark, so every frame has one size
     canvas = Image.new("RGB", (width, big.shape[0] + band_h), (255, 255, 255))
     canvas.paste(Image.fromarray(big), (0, band_h))
     draw = ImageDraw.Draw(canvas)

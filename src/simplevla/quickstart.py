@@ -20,7 +20,7 @@ from simplevla.errors import SimplevlaError
 # Sizes for the reference budget (17 minutes on a 2-core laptop-class CPU); other budgets scale them.
 REFERENCE_BUDGET_MIN = 17.0
 PLAN = {"episodes": 16000, "default_steps": 6000, "simple_steps": 1500, "eval_episodes": 50}
-TINY = {"episodes": 24, "default_steps": 6, "simple_steps": 4, "eval_episodes": 2}
+TINY = {"episodes": 24, "default_steps": 6, "simple_steps": 4, "eval_episodes": 2, "eval_max_steps": 8}
 
 
 @dataclasses.dataclass
@@ -117,6 +117,7 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
                     split=split,
                     envs=cfg.eval_envs,
                     videos=cfg.videos,
+                    max_steps=plan.get("eval_max_steps"),
                 ),
             )
             results["eval"][f"{preset}/{split}"] = {
