@@ -19,8 +19,17 @@ import pyarrow.parquet as pq
 from simplevla import keys
 from simplevla.atomic import atomic_write_json
 from simplevla.data import format as fmt
-from simplevla.data.png import channel_hist, encode_png
-from simplevla.data.stats import image_stats_from_hist, index_stats, lowdim_stats, serialize_stats
+from simplevla.data.png import channel_hist, encode_pngs, frames_hist
+from simplevla.data.stats import (
+    image_stats_from_hist,
+    index_columns,
+    lowdim_stats,
+    lowdim_stats_many,
+    serialize_stats,
+    stat_vector,
+    stat_width,
+    stats_columns,
+)
 
 ROW_GROUP_FRAMES = 8192
 
@@ -35,6 +44,9 @@ class Episode:
     hists: dict[str, np.ndarray] = field(default_factory=dict)  # (3, 256) pixel histogram per image key
     stats: dict[str, dict] = field(default_factory=dict)  # per-episode low-dim stats (computed if absent)
     seed: int | None = None
+    # per-episode stats of the non-index features as `stats.stat_vector` (vector, offsets), precomputed by
+    # `make_episode` in the recording workers; the writer computes any feature missing from it
+    stat_vec: tuple[np.ndarray, dict[str, int]] | None = None
 
     def __len__(self) -> int:
         return len(next(iter(self.frames.values())))
@@ -46,12 +58,16 @@ def make_episode(task: str, arrays: dict[str, np.ndarray], seed: int | None = No
     for k, v in arrays.items():
         v = np.asarray(v)
         if v.dtype == np.uint8 and v.ndim == 4:
-            images[k] = [encode_png(np.ascontiguousarray(f)) for f in v]
-            hists[k] = channel_hist(v)
+            images[k] = encode_pngs(v)
+            hists[k] = frames_hist(v)
         else:
             frames[k] = v
-    stats = {k: lowdim_stats(v) for k, v in frames.items()}  # computed here, i.e. in the recording worker
-    return Episode(task=task, frames=frames, images=images, hists=hists, stats=stats, seed=seed)
+    n = len(next(iter(frames.values()))) if frames else len(next(iter(images.values())))
+    # all per-episode stats are computed here, i.e. in the recording worker
+    stats = {k: image_stats_from_hist(h, n) for k, h in hists.items()} | lowdim_stats_many(frames)
+    return Episode(
+        task=task, frames=frames, images=images, hists=hists, seed=seed, stat_vec=stat_vector(stats)
+    )
 
 
 class DatasetWriter:
@@ -82,6 +98,14 @@ class DatasetWriter:
             k: [] for k in features if not fmt.is_visual(features[k])
         }
         self._hist = {k: np.zeros((3, 256), np.int64) for k in self.visual}
+        self._layout = [  # (key, stats cell shape, integer min/max) of the per-episode stats columns
+            (k, (3, 1, 1), False)
+            if k in self.visual
+            else ((k, (int(np.prod(features[k]["shape"])),), np.dtype(features[k]["dtype"]).kind in "iu"))
+            for k in features
+            if k in self.visual or k in self.lowdim
+        ]
+        self._stat_vecs: list[np.ndarray] = []  # per episode, laid out as self._layout
 
     def _check(self, ep: Episode) -> int:
         n = len(ep)
@@ -114,31 +138,43 @@ class DatasetWriter:
         cols[keys.EPISODE_INDEX] = np.full(n, e, np.int64)
         cols[keys.INDEX] = np.arange(start, start + n, dtype=np.int64)
         cols[keys.TASK_INDEX] = np.full(n, task_index, np.int64)
-        ep_stats = index_stats(n, start, e, task_index, self.fps)
         for k in self.features:
             if k in self.visual:
-                self._columns[k].extend({"bytes": b, "path": None} for b in ep.images[k])
+                self._columns[k].extend(ep.images[k])
                 self._hist[k] += ep.hists[k]
-                self._file_bytes += sum(len(b) for b in ep.images[k])
-                ep_stats[k] = image_stats_from_hist(ep.hists[k], n)
+                self._file_bytes += sum(map(len, ep.images[k]))
             elif k in cols:
                 v = np.asarray(cols[k]).astype(self.features[k]["dtype"], copy=False)
                 self._columns[k].append(
                     v.reshape(n, -1) if self.features[k]["shape"] != [1] else v.reshape(n)
                 )
                 self._values[k].append(v.reshape(n, -1))
-                if k in self.lowdim:
-                    ep_stats[k] = ep.stats[k] if k in ep.stats else lowdim_stats(v)
         self._file_bytes += n * 8 * len(cols)
-        self.episodes.append(self._episode_row(e, ep.task, n, start, ep_stats))
+        self._stat_vecs.append(self._stat_vector(ep, n))
+        self.episodes.append(self._episode_row(e, ep.task, n, start))
         self.n_frames += n
         self._buffered += n
         if self._buffered >= ROW_GROUP_FRAMES:
             self._flush()
         return e
 
-    def _episode_row(self, e: int, task: str, n: int, start: int, ep_stats: dict) -> dict:
-        row = {
+    def _stat_vector(self, ep: Episode, n: int) -> np.ndarray:
+        """The episode's stats of the non-index features, laid out as self._layout: taken from the
+        precomputed `ep.stat_vec` where it has a feature with the right size, computed here otherwise."""
+        vec, offsets = ep.stat_vec or (np.zeros(0), {})
+        parts = []
+        for k, cell, _ in self._layout:
+            at, w = offsets.get(k), stat_width(cell)
+            if at is not None and at + w <= len(vec):
+                parts.append(vec[at : at + w])
+                continue
+            st = image_stats_from_hist(ep.hists[k], n) if k in self.visual else ep.stats.get(k)
+            st = st if st is not None else lowdim_stats(ep.frames[k])
+            parts.append(stat_vector({k: st})[0])
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def _episode_row(self, e: int, task: str, n: int, start: int) -> dict:
+        return {
             "episode_index": e,
             "tasks": [task],
             "length": n,
@@ -147,18 +183,37 @@ class DatasetWriter:
             "dataset_from_index": start,
             "dataset_to_index": start + n,
         }
-        for k, st in serialize_stats(ep_stats).items():
-            for name, v in st.items():
-                row[f"stats/{k}/{name}"] = v
-        row["meta/episodes/chunk_index"] = 0
-        row["meta/episodes/file_index"] = 0
-        return row
+
+    def _episodes_table(self) -> pa.Table:
+        """meta/episodes: the rows' scalars, then stats of the index columns and of the other features."""
+        rows, columns = self.episodes, {}
+        for name in rows[0]:
+            columns[name] = pa.array([row[name] for row in rows])
+        ints = {k: np.array([row[k] for row in rows], np.int64) for k in ("length", "dataset_from_index")}
+        task_index = np.array([self.tasks[row["tasks"][0]] for row in rows], np.int64)
+        episode = np.arange(len(rows), dtype=np.int64)
+        stats = index_columns(ints["length"], ints["dataset_from_index"], episode, task_index, self.fps)
+        stats |= stats_columns(np.stack(self._stat_vecs), self._layout)  # (E, K) -> columns
+        columns |= {name: _nested_list_array(col) for name, col in stats.items()}
+        columns["meta/episodes/chunk_index"] = pa.array(np.zeros(len(rows), np.int64))
+        columns["meta/episodes/file_index"] = pa.array(np.zeros(len(rows), np.int64))
+        return pa.table(columns)
 
     def _column_array(self, k: str) -> pa.Array:
         typ = self.schema.field(k).type
         parts = self._columns[k]
-        if k in self.visual:
-            return pa.array(parts, type=typ)
+        if k in self.visual:  # parts: PNG bytes per frame -> struct {bytes, path: null}
+            lengths = np.fromiter(map(len, parts), np.int64, len(parts))
+            offsets = np.concatenate([[0], np.cumsum(lengths)])  # (n + 1,)
+            if offsets[-1] >= 2**31:
+                raise ValueError(f"{k}: a row group holds over 2 GiB of images; lower ROW_GROUP_FRAMES")
+            data = pa.Array.from_buffers(
+                pa.binary(),
+                len(parts),
+                [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(b"".join(parts))],
+            )
+            path = pa.nulls(len(parts), typ.field("path").type)
+            return pa.StructArray.from_arrays([data, path], fields=list(typ))
         flat = np.concatenate(parts)
         if pa.types.is_fixed_size_list(typ):
             return pa.FixedSizeListArray.from_arrays(pa.array(flat.reshape(-1)), typ.list_size)
@@ -201,7 +256,7 @@ class DatasetWriter:
         self._close_file()
         ep_path = self.root / fmt.EPISODES_PATH.format(chunk_index=0, file_index=0)
         ep_path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pylist(self.episodes), ep_path)
+        pq.write_table(self._episodes_table(), ep_path)
         tasks = sorted(self.tasks, key=self.tasks.get)
         pq.write_table(fmt.tasks_table(tasks), self.root / fmt.TASKS_PATH)
         atomic_write_json(self.root / fmt.STATS_PATH, serialize_stats(self.stats()))
@@ -224,6 +279,15 @@ class DatasetWriter:
             info["simplevla"] = extra_info
         atomic_write_json(self.root / fmt.INFO_PATH, info)
         return info
+
+
+def _nested_list_array(col: np.ndarray) -> pa.Array:
+    """(E, d1, ..., dk) numbers -> a list<...list<double or int64>> Arrow column of E nested lists (the
+    type `pa.array(col.tolist())` infers, built without Python lists)."""
+    out = pa.array(col.reshape(-1))
+    for d in reversed(col.shape[1:]):  # wrap the innermost lists first
+        out = pa.ListArray.from_arrays(pa.array(np.arange(0, len(out) + 1, d, dtype=np.int32)), out)
+    return out
 
 
 def episodes_of(ds) -> Iterator[Episode]:

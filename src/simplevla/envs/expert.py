@@ -37,6 +37,16 @@ class Phase(enum.Enum):
     DONE = "done"
 
 
+def _norm(v: np.ndarray) -> float:
+    """Length of a 2-vector (np.hypot, as everywhere in the expert)."""
+    return float(np.hypot(v[0], v[1]))
+
+
+def _row_norms(x: np.ndarray) -> np.ndarray:
+    """(N, 2) -> (N,) row lengths: np.linalg.norm(x, axis=1)'s own formula, minus its checks."""
+    return np.sqrt(np.add.reduce(x * x, axis=1))
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     n = float(np.hypot(v[0], v[1]))
     return v / n if n > 1e-9 else np.array([1.0, 0.0])
@@ -45,6 +55,12 @@ def _unit(v: np.ndarray) -> np.ndarray:
 def _rotate(v: np.ndarray, angle: float) -> np.ndarray:
     c, s = math.cos(angle), math.sin(angle)
     return np.array([c * v[0] - s * v[1], s * v[0] + c * v[1]])
+
+
+def _clip_f32(a: np.ndarray) -> np.ndarray:
+    """A 2-vector clipped to [-1, 1] as float32 (2,); np.clip's result, without its call overhead."""
+    x, y = float(a[0]), float(a[1])
+    return np.array([min(max(x, -1.0), 1.0), min(max(y, -1.0), 1.0)], dtype=np.float32)
 
 
 def _toward(src: np.ndarray, dst: np.ndarray, speed: float = 1.0) -> np.ndarray:
@@ -65,6 +81,8 @@ class Expert:
         self.rng = np.random.default_rng(seed)
         self.phase = Phase.APPROACH
         self._separate_choice: tuple[int, int, float] | None = None
+        self._keep_for: list | None = None  # the env.objects list that self._keep was computed for
+        self._keep = np.zeros(0)
 
     @property
     def _env(self) -> TabletopEnv:
@@ -80,18 +98,15 @@ class Expert:
 
     def perturb(self, action: np.ndarray) -> np.ndarray:
         """action + N(0, noise^2) per component, clipped to [-1, 1] (float32 (2,))."""
-        noisy = (
-            np.asarray(action, dtype=np.float64) + self.rng.normal(0.0, self.noise, size=2)
-            if self.noise
-            else action
-        )
-        return np.clip(noisy, -1.0, 1.0).astype(np.float32)
+        if not self.noise:
+            return _clip_f32(np.asarray(action))
+        return _clip_f32(np.asarray(action, dtype=np.float64) + self.rng.normal(0.0, self.noise, size=2))
 
     def act(self) -> np.ndarray:
         """The clean expert action, float32 (2,) in [-1, 1]."""
         env = self._env
         spec = env.task_spec
-        pos, eff = env.object_positions, env.pusher_position
+        pos, eff = env._pos, env._pusher_pos  # read-only here: the env replaces, never edits, them
         if env._success():
             self.phase = Phase.DONE
             return np.zeros(2, dtype=np.float32)
@@ -104,7 +119,7 @@ class Expert:
         else:
             i, target = self._push_goal(spec, pos)
             action = self._push(eff, i, target)
-        return np.clip(action, -1.0, 1.0).astype(np.float32)
+        return _clip_f32(action)
 
     # ----- planning -----------------------------------------------------------------------------
     def _push_goal(self, spec: dict, pos: np.ndarray) -> tuple[int, np.ndarray]:
@@ -150,15 +165,17 @@ class Expert:
         goal itself lies inside its keep-out circle (then going around it cannot help).
         """
         env = self._env
-        pos = env.object_positions  # (N, 2)
-        keep = (
-            np.array([scene.bounding_radius(o.shape) for o in env.objects]) + scene.PUSHER_R + KEEP_OUT
-        )  # (N,)
+        pos = env._pos  # (N, 2), read-only
+        if self._keep_for is not env.objects:  # the scene changed: recompute the keep-out radii
+            radii = np.array([scene.bounding_radius(o.shape) for o in env.objects])
+            self._keep, self._keep_for = radii + scene.PUSHER_R + KEEP_OUT, env.objects
+        keep = self._keep  # (N,)
         seg = goal - eff
-        t = np.clip((pos - eff) @ seg / max(float(seg @ seg), 1e-12), 0.0, 1.0)  # (N,) closest point on path
-        dist = np.linalg.norm(eff + t[:, None] * seg - pos, axis=1)  # (N,)
+        t = (pos - eff) @ seg / max(float(seg @ seg), 1e-12)  # (N,) closest point on path ...
+        t = np.minimum(np.maximum(t, 0.0), 1.0)  # ... clipped to the segment (np.clip's values)
+        dist = _row_norms(eff + t[:, None] * seg - pos)  # (N,)
         candidates = dist < keep - 0.01
-        candidates &= np.linalg.norm(goal - pos, axis=1) >= keep  # skip objects the goal sits inside ...
+        candidates &= _row_norms(goal - pos) >= keep  # skip objects the goal sits inside ...
         candidates[main] = dist[main] < keep[main] - 0.01  # ... except the object about to be pushed
         blocking = None
         if candidates.any():
@@ -173,37 +190,37 @@ class Expert:
         delta = (ang_g - ang_e + math.pi) % (2 * math.pi) - math.pi
         step = math.copysign(min(abs(delta), math.radians(50.0)), delta if abs(delta) > 1e-6 else 1.0)
         waypoint = centre + keep * np.array([math.cos(ang_e + step), math.sin(ang_e + step)])
-        waypoint = np.clip(waypoint, scene.PUSHER_R + 0.005, 1.0 - scene.PUSHER_R - 0.005)
+        waypoint = np.minimum(np.maximum(waypoint, scene.PUSHER_R + 0.005), 1.0 - scene.PUSHER_R - 0.005)
         return _toward(eff, waypoint)
 
     def _push(self, eff: np.ndarray, i: int, target: np.ndarray) -> np.ndarray:
         """One step of APPROACH / ALIGN / PUSH for moving object i's centre to `target`."""
-        obj, shape = self._env.object_positions[i], self._env.objects[i].shape
+        obj, shape = self._env._pos[i], self._env.objects[i].shape
         to_go = target - obj
-        dist = float(np.hypot(*to_go))
+        dist = _norm(to_go)
         d = _unit(to_go)
         contact = scene.support(shape, -d) + scene.PUSHER_R  # effector centre offset at contact
         pre = obj - d * (contact + APPROACH_MARGIN)
-        pre = np.clip(pre, scene.PUSHER_R + 0.002, 1.0 - scene.PUSHER_R - 0.002)
+        pre = np.minimum(np.maximum(pre, scene.PUSHER_R + 0.002), 1.0 - scene.PUSHER_R - 0.002)
         if self.phase == Phase.PUSH:
             back = _unit(obj - eff)
             off_angle = math.acos(max(-1.0, min(1.0, float(back @ d))))
-            too_far = float(np.hypot(*(obj - eff))) > scene.bounding_radius(shape) + scene.PUSHER_R + 0.05
+            too_far = _norm(obj - eff) > scene.bounding_radius(shape) + scene.PUSHER_R + 0.05
             if off_angle > SLIP_ANGLE or too_far:
                 self.phase = Phase.APPROACH
-        if self.phase == Phase.APPROACH and float(np.hypot(*(pre - eff))) < ALIGN_RADIUS:
+        if self.phase == Phase.APPROACH and _norm(pre - eff) < ALIGN_RADIUS:
             self.phase = Phase.ALIGN
         if self.phase == Phase.ALIGN:
-            if float(np.hypot(*(pre - eff))) < PUSH_START:
+            if _norm(pre - eff) < PUSH_START:
                 self.phase = Phase.PUSH
-            elif float(np.hypot(*(pre - eff))) > ALIGN_RADIUS * 1.5:
+            elif _norm(pre - eff) > ALIGN_RADIUS * 1.5:
                 self.phase = Phase.APPROACH
             else:
                 return _toward(eff, pre)
         if self.phase == Phase.APPROACH:
             return self._go(eff, pre, i)
         # PUSH: close the gap to contact, then move the object by min(remaining, max speed) along d.
-        gap = max(float(np.hypot(*(obj - eff))) - contact, 0.0)
+        gap = max(_norm(obj - eff) - contact, 0.0)
         lateral = (obj - d * contact) - eff
         lateral -= d * float(lateral @ d)  # the sideways part of the error to the ideal contact point
         move = d * (gap + min(dist, MAX_SPEED)) + (0.5 * lateral if gap > 0.005 else 0.0)

@@ -68,7 +68,13 @@ def _layer(shape: str, colour: str | None, size: int) -> tuple[int, np.ndarray, 
 
 
 class Renderer:
-    """Draws a scene (object centres, shapes, colours, effector) into a uint8 (size, size, 3) image."""
+    """Draws a scene (object centres, shapes, colours, effector) into a uint8 (size, size, 3) image.
+
+    The background-plus-objects layer is cached as float32 and as its rounded uint8 copy. When objects
+    move, only the boxes they left and entered are redrawn (from the background, every object touching
+    the box blended in order), so each pixel goes through exactly the same float32 operations as a full
+    redraw. Per frame, the effector's patch is blended onto the cache and rounded; the rest is a copy.
+    """
 
     def __init__(self, size: int, shapes: list[str], colours: list[str]) -> None:
         self.size = size
@@ -77,9 +83,9 @@ class Renderer:
         self._draw_place_marks()
         pairs = zip([*shapes, "pusher"], [*colours, None], strict=True)
         self.layers = [_layer(shape, colour, size) for shape, colour in pairs]  # drawn in this order
-        self._img = np.empty_like(self.background)
-        self._objects_layer = np.empty_like(self.background)  # background + objects, reused while still
-        self._objects_key: bytes | None = None
+        self._objects_layer = np.empty_like(self.background)  # background + objects, float32
+        self._objects_u8 = np.empty((size, size, 3), dtype=np.uint8)  # ... rounded to uint8
+        self._drawn: list | None = None  # [[x, y], ...] the object centres the cache shows
 
     def _draw_place_marks(self) -> None:
         """Faint edge lines so the table's boundary reads as a wall even in small images."""
@@ -88,39 +94,81 @@ class Renderer:
         for sl in (np.s_[:edge, :], np.s_[-edge:, :], np.s_[:, :edge], np.s_[:, -edge:]):
             self.background[sl] = shade
 
-    def _blend(self, img: np.ndarray, layer: tuple, x: float, y: float) -> None:
-        """Alpha-blend one precomputed shape layer centred at table point (x, y) into img, in place."""
-        k, inv, pre = layer
-        size = self.size
-        col, row = x * size, (1.0 - y) * size
+    def _place(self, layer: tuple, x: float, y: float) -> tuple[int, int, int, int, int]:
+        """(top, left, n, qy, qx): the patch's image box (unclipped) and the sub-pixel phase at (x, y)."""
+        k = layer[0]
+        col, row = x * self.size, (1.0 - y) * self.size
         c0, r0 = int(math.floor(col)), int(math.floor(row))
         qx = min(PHASES - 1, int((col - c0) * PHASES))
         qy = min(PHASES - 1, int((row - r0) * PHASES))
-        top, left, n = r0 - k, c0 - k, 2 * k
-        pt, pl = max(0, -top), max(0, -left)  # crop the patch at the image border
-        pb, pr = min(n, size - top), min(n, size - left)
+        return r0 - k, c0 - k, 2 * k, qy, qx
+
+    def _blend(
+        self, img: np.ndarray, layer: tuple, x: float, y: float, box: tuple[int, int, int, int] | None = None
+    ) -> None:
+        """Alpha-blend one precomputed shape layer centred at table point (x, y) into img, in place,
+        touching only pixels inside box = (row0, row1, col0, col1) (default: the whole image)."""
+        _, inv, pre = layer
+        top, left, n, qy, qx = self._place(layer, x, y)
+        r_lo, r_hi, c_lo, c_hi = box or (0, self.size, 0, self.size)
+        pt, pl = max(0, r_lo - top), max(0, c_lo - left)  # crop the patch to the box
+        pb, pr = min(n, r_hi - top), min(n, c_hi - left)
         if pb <= pt or pr <= pl:
             return
         region = img[top + pt : top + pb, left + pl : left + pr]
         region *= inv[qy, qx, pt:pb, pl:pr]
         region += pre[qy, qx, pt:pb, pl:pr]
 
-    def render(self, positions: np.ndarray, pusher: np.ndarray) -> np.ndarray:
-        """positions (N, 2) object centres and pusher (2,) in table units -> uint8 (size, size, 3).
+    def _box(self, layer: tuple, x: float, y: float) -> tuple[int, int, int, int]:
+        """The image box (row0, row1, col0, col1) a layer drawn at (x, y) touches, clipped to the image."""
+        top, left, n, _, _ = self._place(layer, x, y)
+        s = self.size
+        return max(0, top), min(s, top + n), max(0, left), min(s, left + n)
 
-        Objects are quasi-static, so the background-plus-objects layer is cached and redrawn only on
-        steps where some object moved; the effector is blended on top every time.
-        """
-        key = positions.tobytes()
-        if key != self._objects_key:
-            np.copyto(self._objects_layer, self.background)
-            for layer, (x, y) in zip(self.layers[:-1], positions.tolist(), strict=True):
-                self._blend(self._objects_layer, layer, x, y)
-            self._objects_key = key
-        img = self._img
-        np.copyto(img, self._objects_layer)
-        self._blend(img, self.layers[-1], float(pusher[0]), float(pusher[1]))
+    def _redraw(self, positions: list, box: tuple[int, int, int, int] | None = None) -> None:
+        """Recompute the cached layers inside box (default: everywhere) for object centres `positions`."""
+        r0, r1, c0, c1 = box or (0, self.size, 0, self.size)
+        if r1 <= r0 or c1 <= c0:
+            return
+        layer = self._objects_layer[r0:r1, c0:c1]
+        np.copyto(layer, self.background[r0:r1, c0:c1])
+        for lay, (x, y) in zip(self.layers[:-1], positions, strict=True):
+            self._blend(self._objects_layer, lay, x, y, box)
+        np.copyto(self._objects_u8[r0:r1, c0:c1], layer + np.float32(0.5), casting="unsafe")
+
+    def _update(self, positions: np.ndarray) -> None:
+        """Bring the cached objects layer up to date with `positions` (N, 2)."""
+        pos = positions.tolist()
+        old = self._drawn
+        if old is None or len(old) != len(pos):
+            self._redraw(pos)
+        else:
+            for i, (a_xy, b_xy) in enumerate(zip(old, pos, strict=True)):
+                if a_xy != b_xy:  # object i moved: redraw the union of the boxes it left and entered
+                    a = self._box(self.layers[i], *a_xy)
+                    b = self._box(self.layers[i], *b_xy)
+                    self._redraw(pos, (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])))
+        self._drawn = pos
+
+    def render(self, positions: np.ndarray, pusher: np.ndarray) -> np.ndarray:
+        """positions (N, 2) object centres and pusher (2,) in table units -> uint8 (size, size, 3)."""
         out = np.empty((self.size, self.size, 3), dtype=np.uint8)
-        np.add(img, 0.5, out=img)
-        np.copyto(out, img, casting="unsafe")  # truncation after +0.5 rounds to nearest
+        self.render_into(out, positions, pusher)
         return out
+
+    def render_into(self, out: np.ndarray, positions: np.ndarray, pusher: np.ndarray) -> None:
+        """Like `render`, writing into `out` (uint8 (size, size, 3)) instead of a new array."""
+        self._update(positions)
+        np.copyto(out, self._objects_u8)
+        layer = self.layers[-1]
+        _, inv, pre = layer
+        top, left, n, qy, qx = self._place(layer, float(pusher[0]), float(pusher[1]))
+        pt, pl = max(0, -top), max(0, -left)  # crop the patch at the image border
+        pb, pr = min(n, self.size - top), min(n, self.size - left)
+        if pb <= pt or pr <= pl:
+            return
+        rows, cols = slice(top + pt, top + pb), slice(left + pl, left + pr)
+        patch = self._objects_layer[rows, cols] * inv[qy, qx, pt:pb, pl:pr]  # float32 (h, w, 3)
+        patch += pre[qy, qx, pt:pb, pl:pr]
+        patch += np.float32(0.5)
+        np.copyto(out[rows, cols], patch, casting="unsafe")  # truncation after +0.5 rounds to nearest

@@ -87,7 +87,11 @@ def sample_objects(rng: np.random.Generator, n: int) -> list[SceneObject]:
 
 
 def _far_enough(p: np.ndarray, r: float, placed: list[np.ndarray], radii: list[float]) -> bool:
-    return all(np.hypot(*(p - q)) >= r + rq + MIN_GAP for q, rq in zip(placed, radii, strict=True))
+    px, py = float(p[0]), float(p[1])
+    for q, rq in zip(placed, radii, strict=True):  # np.hypot of the scalar differences, as np.hypot(*(p - q))
+        if not np.hypot(px - q[0], py - q[1]) >= r + rq + MIN_GAP:
+            return False
+    return True
 
 
 def place_objects(
@@ -129,12 +133,12 @@ def place_pusher(rng: np.random.Generator, objects: list[SceneObject], pos: np.n
     """A start point for the effector at least 0.03 from every object's bounding circle."""
     lo, hi = PUSHER_R + 0.02, 1.0 - PUSHER_R - 0.02
     best, best_clear = None, -1.0
+    radii = np.array([bounding_radius(o.shape) for o in objects])  # (N,)
+    pos = np.asarray(pos)  # (N, 2)
     for _ in range(200):
         p = rng.uniform(lo, hi, size=2)
-        clear = min(
-            np.hypot(*(p - q)) - bounding_radius(o.shape) - PUSHER_R
-            for o, q in zip(objects, pos, strict=True)
-        )
+        d = p - pos  # (N, 2)
+        clear = float(np.min(np.hypot(d[:, 0], d[:, 1]) - radii - PUSHER_R))
         if clear >= 0.03:
             return p
         if clear > best_clear:

@@ -78,6 +78,7 @@ class TabletopEnv(gym.Env):
         self.max_steps = 0
         self.steps = 0
         self._frame: np.ndarray | None = None
+        self._succ: bool | None = None
 
     # ----- scene construction -------------------------------------------------------------------
     def _sample(self, rng: np.random.Generator) -> tuple[list[scene.SceneObject], np.ndarray, dict]:
@@ -132,6 +133,7 @@ class TabletopEnv(gym.Env):
         self._lo = ext[:, [0, 2]]  # (N, 2) smallest legal centre
         self._hi = 1.0 - ext[:, [1, 3]]  # (N, 2) largest legal centre
         self._frame = None
+        self._succ: bool | None = None
         self._renderer = Renderer(self.size, [o.shape for o in objects], [o.colour for o in objects])
 
     # ----- Gymnasium API ------------------------------------------------------------------------
@@ -150,10 +152,17 @@ class TabletopEnv(gym.Env):
         return self._observe(), self._info(self._success())
 
     def step(self, action: np.ndarray) -> tuple[dict, float, bool, bool, dict]:
-        a = self._check_action(action)
+        success, truncated = self._advance(*self._check_action(action))
+        return self._observe(), float(success), success, truncated, self._info(success)
+
+    def _advance(self, ax: float, ay: float) -> tuple[bool, bool]:
+        """Move the effector by a clipped action (ax, ay) for one env step: (success, truncated).
+
+        The step's work minus observation and info, shared by `step` and the recorder's fast path.
+        """
         lo, hi = scene.PUSHER_R, 1.0 - scene.PUSHER_R
         p = self._pusher_pos
-        target = (min(max(p[0] + a[0] * MAX_SPEED, lo), hi), min(max(p[1] + a[1] * MAX_SPEED, lo), hi))
+        target = (min(max(p[0] + ax * MAX_SPEED, lo), hi), min(max(p[1] + ay * MAX_SPEED, lo), hi))
         _cp.cpBodySetVelocity(self._cp_pusher, ((target[0] - p[0]) / STEP_DT, (target[1] - p[1]) / STEP_DT))
         dt, space = STEP_DT / SUBSTEPS, self._cp_space
         for _ in range(SUBSTEPS):
@@ -164,8 +173,7 @@ class TabletopEnv(gym.Env):
         self._sync_objects()
         self.steps += 1
         success = self._success()
-        truncated = self.steps >= self.max_steps and not success
-        return self._observe(), float(success), success, truncated, self._info(success)
+        return success, self.steps >= self.max_steps and not success
 
     def render(self) -> np.ndarray | None:
         if self.render_mode is None:
@@ -203,6 +211,7 @@ class TabletopEnv(gym.Env):
                 self._bodies[i].position = (float(clipped[i, 0]), float(clipped[i, 1]))
         self._pos = clipped
         self._frame = None
+        self._succ = None
 
     def outline_gap(self, index: int, point: np.ndarray) -> float:
         """Distance from `point` to object `index`'s outline minus the effector radius (< 0: overlap)."""
@@ -212,13 +221,17 @@ class TabletopEnv(gym.Env):
         )
 
     def _success(self) -> bool:
+        """The task's success test on the current state (memoized until the state next changes)."""
+        if self._succ is not None:
+            return self._succ
         spec = self.task_spec
         gap = (
             self.outline_gap(spec["objects"][0]["index"], self._pusher_pos)
             if spec["family"] == "reach"
             else 0.0
         )
-        return tasks.is_success(spec, self._pos, gap)
+        self._succ = bool(tasks.is_success(spec, self._pos, gap))
+        return self._succ
 
     def _observe(self) -> dict:
         self._frame = None
