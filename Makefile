@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # or installs torch into .venv first; pip then keeps the torch it finds.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test install install-test lint clean
+.PHONY: demo lessons test install install-test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ install: $(VENV)/.torch
 install-test: $(VENV)/.torch
 	$(BIN)/pip install -q -e ".[test]"
 
+# The main job: record demonstrations, train `default` and `simple`, evaluate both, write
+# runs/quickstart/report.md. `make lessons` runs the tutorial's lessons instead.
 demo: install
+	$(BIN)/simplevla quickstart --out runs/quickstart
+
+lessons: install
 	$(BIN)/simplevla basics all
 
 lint: install-test

@@ -74,7 +74,8 @@ class PolicyConfig:
     image_size: int | None = None  # square images, pixels
     state_dim: int = 2
     action_dim: int = 2
-    vision_channels: tuple[int, ...] | None = None  # conv widths; the first two convs have stride 2
+    vision_channels: tuple[int, ...] | None = None  # conv widths
+    strided_convs: int = 2  # convnet: how many of the first convs have stride 2 (feature map = image / 2**n)
     keypoints: int | None = None  # convnet: spatial-softmax keypoints (0 = flattened 4x4 grid instead)
     vision_dim: int | None = None  # vision feature size (simple: tutorial's 512; convnet grid: projection)
     text_embed_dim: int | None = None  # word embedding size (lstm)
@@ -120,8 +121,16 @@ class PolicyConfig:
             raise bad("vision_channels", "convnet widths must be multiples of 8 (GroupNorm uses 8 groups)")
         if self.keypoints < 0:
             raise bad("keypoints", "must be >= 0 (0 selects the flattened grid)")
-        if self.image_size % 4:
-            raise bad("image_size", "must be a multiple of 4 (two stride-2 convolutions)")
+        if not 1 <= self.strided_convs <= len(self.vision_channels):
+            raise bad(
+                "strided_convs",
+                f"must be between 1 and the number of conv layers ({len(self.vision_channels)})",
+            )
+        if self.image_size % 2**self.strided_convs:
+            raise bad(
+                "image_size",
+                f"must be a multiple of {2**self.strided_convs} ({self.strided_convs} stride-2 convs)",
+            )
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)

@@ -25,7 +25,9 @@ def make_policy(
     if cfg.vision == "simple":
         vision = TutorialVision(cfg.vision_channels, cfg.image_size, cfg.vision_dim)
     else:
-        vision = ConvNet(cfg.vision_channels, cfg.image_size, cfg.keypoints, cfg.vision_dim)
+        vision = ConvNet(
+            cfg.vision_channels, cfg.image_size, cfg.keypoints, cfg.vision_dim, cfg.strided_convs
+        )
 
     if cfg.text == "lstm":
         if tokenizer is None:

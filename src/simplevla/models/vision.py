@@ -31,19 +31,21 @@ class SpatialSoftmax(nn.Module):
 
 
 class ConvNet(nn.Module):
-    """Conv3x3 -> GroupNorm(8) -> [FiLM] -> ReLU blocks; the first two have stride 2 (64x64 -> 16x16).
+    """Conv3x3 -> GroupNorm(8) -> [FiLM] -> ReLU blocks; the first `strided` have stride 2 (2: 64x64 -> 16x16).
 
     Output: (B, 2 * keypoints) with keypoints > 0, else a flattened 4x4 grid projected to `out_dim`.
     """
 
-    def __init__(self, channels: tuple[int, ...], image_size: int, keypoints: int, out_dim: int) -> None:
+    def __init__(
+        self, channels: tuple[int, ...], image_size: int, keypoints: int, out_dim: int, strided: int = 2
+    ) -> None:
         super().__init__()
         self.channels = tuple(channels)
         self.convs = nn.ModuleList()
         self.norms = nn.ModuleList()
         c_in = 3
         for i, c_out in enumerate(channels):
-            stride = 2 if i < 2 else 1
+            stride = 2 if i < strided else 1
             self.convs.append(
                 nn.Conv2d(
                     c_in, c_out, kernel_size=5 if i == 0 else 3, stride=stride, padding=2 if i == 0 else 1
@@ -51,7 +53,7 @@ class ConvNet(nn.Module):
             )
             self.norms.append(nn.GroupNorm(8, c_out))
             c_in = c_out
-        side = image_size // 4
+        side = image_size // 2**strided
         if keypoints > 0:
             self.pool: nn.Module = SpatialSoftmax(c_in, keypoints, side, side)
             self.out_dim = 2 * keypoints
