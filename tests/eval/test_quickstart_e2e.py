@@ -13,7 +13,9 @@ from simplevla.envs import FAMILIES
 
 def test_quickstart_tiny_writes_every_output(tmp_path, capsys) -> None:
     out = tmp_path / "qs"
-    assert main(["quickstart", "--out", str(out), "--tiny", "--workers", "1", "--eval-envs", "5", "--json"]) == 0
+    assert (
+        main(["quickstart", "--out", str(out), "--tiny", "--workers", "1", "--eval-envs", "5", "--json"]) == 0
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["report"] == str(out / "report.md")
 
@@ -41,5 +43,13 @@ def test_quickstart_tiny_writes_every_output(tmp_path, capsys) -> None:
                 assert im.size[0] > 100
             assert summary[f"pc_success.{preset}/{split}"] == round(info["overall"]["pc_success"], 1)
     report = (out / "report.md").read_text()
-    for needle in ("| family |", "default/train", "simple/heldout", "Wall time", "Machine:", "loss.png", "success.png"):
+    for needle in (
+        "| family |",
+        "default/train",
+        "simple/heldout",
+        "Wall time",
+        "Machine:",
+        "loss.png",
+        "success.png",
+    ):
         assert needle in report
