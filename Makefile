@@ -17,7 +17,7 @@ $(VENV)/.torch: $(BIN)/python
 	touch $@
 
 install: $(VENV)/.torch
-	$(BIN)/pip install -q -e ".[basics]"
+	$(BIN)/pip install -q -e ".[basics,video]"
 
 install-test: $(VENV)/.torch
 	$(BIN)/pip install -q -e ".[test]"

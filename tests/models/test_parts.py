@@ -88,3 +88,19 @@ def test_heads_shapes_and_tanh_bound():
 
 def test_stats_keys_are_the_dataset_keys():
     assert set(Normalizer(STATS, 2, 2).stats_json()) == {keys.STATE, keys.ACTION}
+
+
+@pytest.mark.parametrize("strided", [1, 2, 3])
+def test_convnet_stride_count_sets_the_feature_map(strided):
+    net = ConvNet((8, 16, 16), image_size=32, keypoints=4, out_dim=20, strided=strided)
+    assert net.pool.pos.shape == ((32 // 2**strided) ** 2, 2)  # one (x, y) per feature-map cell
+    assert net(torch.rand(2, 3, 32, 32)).shape == (2, 8)
+
+
+def test_config_rejects_impossible_stride_count():
+    from simplevla.models import PolicyConfig
+
+    with pytest.raises(SimplevlaError, match="strided_convs"):
+        PolicyConfig(preset="default", strided_convs=4)
+    with pytest.raises(SimplevlaError, match="image_size"):
+        PolicyConfig(preset="default", strided_convs=3, image_size=36)
