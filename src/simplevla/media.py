@@ -86,7 +86,8 @@ def plot_success_bars(groups: dict[str, dict], path: str | Path, title: str = "s
     lo = np.array([groups[n]["ci95"][0] for n in names])
     hi = np.array([groups[n]["ci95"][1] for n in names])
     fig, ax = plt.subplots(figsize=(1.4 * len(names) + 2, 3.5))
-    ax.bar(names, pc, yerr=[pc - lo, hi - pc], capsize=4, color="#4a7ebb")
+    yerr = np.clip([pc - lo, hi - pc], 0.0, None)  # (2, G); rounding can make 100 - 100 slightly negative
+    ax.bar(names, pc, yerr=yerr, capsize=4, color="#4a7ebb")
     for i, v in enumerate(pc):
         ax.text(i, min(v + 2, 101), f"{v:.0f}", ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, 105)
