@@ -3,13 +3,13 @@
 `report.md`. Every stage goes through the same code as its own CLI command.
 
 Layout under OUT: data/ (the dataset), <preset>/checkpoints/..., <preset>/eval/<split>/eval_info.json,
-report.md and quickstart.json (the stage timings and all results).
+report.md and quickstart.json (the stage timings and all results). Running it again on the same OUT reuses
+the dataset and continues each training run from its newest checkpoint (a finished run is kept as it is).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 from pathlib import Path
@@ -74,6 +74,22 @@ def _stage(timings: dict[str, float], name: str, fn):
     return result
 
 
+def _record_or_reuse(record) -> dict:
+    """Record the dataset, or reuse the one a previous quickstart left at the same place (validated)."""
+    from simplevla.data import load_dataset
+
+    if not (record.out / "meta" / "info.json").exists():
+        return record.run()
+    info = load_dataset(record.out).meta.info
+    print(f"reusing the dataset at {record.out} (delete it to record anew)", flush=True)
+    return {
+        "out": str(record.out),
+        "reused": True,
+        "total_episodes": info["total_episodes"],
+        "total_frames": info["total_frames"],
+    }
+
+
 def run_quickstart(cfg: QuickstartCommand) -> dict:
     """Run every stage and write report.md; returns a summary (success per preset and split, timings)."""
     from simplevla.data.commands import RecordCommand
@@ -90,7 +106,7 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
     t_start = time.perf_counter()
     data = out / "data"
     record = RecordCommand(out=data, episodes=plan["episodes"], workers=workers, noise=0.2)
-    results: dict = {"plan": plan, "record": _stage(timings, "record", record.run)}
+    results: dict = {"plan": plan, "record": _stage(timings, "record", lambda: _record_or_reuse(record))}
     results["train"], results["eval"] = {}, {}
     for preset in ("default", "simple"):
         run_dir = out / preset
@@ -102,6 +118,7 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
             val_every=max(1, plan[f"{preset}_steps"] // 4),
             warmup_steps=min(100, plan[f"{preset}_steps"] // 10),
             log_every=max(1, min(20, plan[f"{preset}_steps"] // 10)),
+            resume=True,  # a re-run (or a run killed mid-training) continues from the newest checkpoint
         )
         results["train"][preset] = _stage(
             timings,
@@ -138,12 +155,3 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
     for key, ev in results["eval"].items():
         summary[f"pc_success.{key}"] = round(ev["overall"]["pc_success"], 1)
     return summary
-
-
-def load_results(out: Path) -> dict:
-    """Read back a finished quickstart's quickstart.json."""
-    path = Path(out) / "quickstart.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise SimplevlaError(f"{path}: cannot read the quickstart results ({e})") from e

@@ -53,3 +53,15 @@ def test_quickstart_tiny_writes_every_output(tmp_path, capsys) -> None:
         "success.png",
     ):
         assert needle in report
+
+
+def test_quickstart_rerun_reuses_data_and_finished_runs(tmp_path, capsys) -> None:
+    out = tmp_path / "qs"
+    args = ["quickstart", "--out", str(out), "--tiny", "--workers", "1", "--eval-envs", "5", "--videos", "0"]
+    assert main(args) == 0
+    ckpts = sorted(p.name for p in (out / "default" / "checkpoints").iterdir())
+    assert main([*args, "--json"]) == 0  # a second `make demo` must not fail on existing outputs
+    results = json.loads((out / "quickstart.json").read_text())
+    assert results["record"]["reused"] is True
+    assert sorted(p.name for p in (out / "default" / "checkpoints").iterdir()) == ckpts  # nothing retrained
+    assert (out / "report.md").exists()
