@@ -146,3 +146,12 @@ def test_vector_envs(vec_cls):
         assert reward.shape == (2,) and len(info["task"]) == 2 and info["is_success"].dtype == bool
     finally:
         envs.close()
+
+
+def test_empty_instruction_override_is_refused():
+    import gymnasium as gym
+
+    env = gym.make("simplevla/Tabletop-v0")
+    for bad in ("", "  "):
+        with pytest.raises(ValueError, match="empty"):
+            env.reset(seed=0, options={"instruction": bad})

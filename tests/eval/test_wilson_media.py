@@ -44,3 +44,15 @@ def test_video_and_bars_written(tmp_path) -> None:
     png = plot_success_bars(groups, tmp_path / "bars.png")
     with Image.open(png) as im:
         assert im.size[0] > 100 and im.size[1] > 100
+
+
+def test_to_batch_rejects_empty_instructions_and_nan_state() -> None:
+    from simplevla.envs import to_batch
+
+    obs = {"pixels": np.zeros((8, 8, 3), np.uint8), "agent_pos": np.array([0.5, 0.5], np.float32)}
+    assert to_batch(obs, "reach the red circle")["observation.image"].shape == (1, 3, 8, 8)
+    for bad in ("", "   "):
+        with pytest.raises(ValueError, match="non-empty"):
+            to_batch(obs, bad)
+    with pytest.raises(ValueError, match="NaN"):
+        to_batch({**obs, "agent_pos": np.array([np.nan, 0.5], np.float32)}, "reach the red circle")

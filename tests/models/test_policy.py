@@ -141,3 +141,15 @@ def test_incompatible_checkpoint_version_is_a_clear_error(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(meta))
     with pytest.raises(SimplevlaError, match="format_version is 999"):
         load_policy(tmp_path)
+
+
+def test_empty_instruction_and_nan_state_are_refused():
+    cfg = PolicyConfig(preset="default", vision_channels=(8, 16), keypoints=4)
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(cfg)
+    with pytest.raises(SimplevlaError, match="empty instruction"):
+        policy.predict_action_chunk({**batch, keys.TASK: [""] * len(batch[keys.TASK])})
+    state = batch[keys.STATE].clone()
+    state[0, 0] = float("nan")
+    with pytest.raises(SimplevlaError, match="NaN"):
+        policy.predict_action_chunk({**batch, keys.STATE: state})

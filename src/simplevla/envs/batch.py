@@ -28,6 +28,10 @@ def to_batch(
             f"obs['pixels'] must be uint8 (H, W, 3) or (B, H, W, 3), got {pixels.dtype} {pixels.shape}"
         )
     tasks = [task] if isinstance(task, str) else list(task)
+    if any(not isinstance(t, str) or not t.strip() for t in tasks):
+        raise ValueError(f"every instruction must be a non-empty string, got {tasks!r}")
+    if not np.isfinite(state).all():
+        raise ValueError(f"obs['agent_pos'] contains NaN or inf: {state.tolist()}")
     if len(tasks) != pixels.shape[0]:
         raise ValueError(f"got {len(tasks)} instruction(s) for a batch of {pixels.shape[0]} observations")
     image = torch.from_numpy(pixels).to(device).permute(0, 3, 1, 2).float().div_(255.0)  # (B, 3, H, W)

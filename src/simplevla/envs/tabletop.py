@@ -144,6 +144,10 @@ class TabletopEnv(gym.Env):
         pusher = scene.place_pusher(rng, objects, pos)
         self.task = language.make_instruction(rng, spec, objects, self.split)
         if options and options.get("instruction") is not None:
+            if not str(options["instruction"]).strip():
+                raise ValueError(
+                    "reset(options={'instruction': ...}): the instruction is empty; give a non-empty text"
+                )
             self.task = str(options["instruction"])
         self.task_spec = spec
         self.max_steps = self.max_steps_override or tasks.MAX_STEPS[spec["family"]]

@@ -59,6 +59,12 @@ class VLAPolicy(nn.Module):
                 f"policy expects '{keys.IMAGE}' of shape (B, 3, {size}, {size}), got {tuple(image.shape)}; "
                 f"image_size differs (policy config image_size={size})"
             )
+        if any(not isinstance(t, str) or not t.strip() for t in batch[keys.TASK]):
+            raise SimplevlaError(
+                f"batch '{keys.TASK}' holds an empty instruction: {list(batch[keys.TASK])!r}"
+            )
+        if self.config.use_state and not torch.isfinite(batch[keys.STATE]).all():
+            raise SimplevlaError(f"batch '{keys.STATE}' contains NaN or inf")
         if self.config.use_state and batch[keys.STATE].shape[-1] != self.config.state_dim:
             raise SimplevlaError(
                 f"policy expects '{keys.STATE}' of size {self.config.state_dim}, got {batch[keys.STATE].shape[-1]}"
