@@ -1,4 +1,4 @@
-"""One torch thread: the test machine is small and shared, and tiny models only lose from threading."""
+"""Tests run with one torch thread: the test machine is small and shared, and tiny models only lose from threading."""
 
 from __future__ import annotations
 
