@@ -34,8 +34,10 @@ def caption_frame(frame: np.ndarray, text: str, scale: int = 4, mark: bool | Non
     big = np.repeat(np.repeat(frame, scale, axis=0), scale, axis=1)  # (H*s, W*s, 3)
     width = big.shape[1]
     font = ImageFont.load_default()
-    lines = textwrap.wrap(text, width=max(12, width // 7))[:3] or [""]
-    band_h = 14 * len(lines) + 22  # the caption plus one line for the mark, so every frame has one size
+    lines = textwrap.wrap(text, width=max(12, width // 7))[:3]
+    band_h = (
+        14 * 3 + 22
+    )  # three caption lines plus one for the mark: every frame has one size, whatever the text
     canvas = Image.new("RGB", (width, big.shape[0] + band_h), (255, 255, 255))
     canvas.paste(Image.fromarray(big), (0, band_h))
     draw = ImageDraw.Draw(canvas)

@@ -56,3 +56,14 @@ def test_to_batch_rejects_empty_instructions_and_nan_state() -> None:
             to_batch(obs, bad)
     with pytest.raises(ValueError, match="NaN"):
         to_batch({**obs, "agent_pos": np.array([np.nan, 0.5], np.float32)}, "reach the red circle")
+
+
+def test_caption_frame_size_does_not_depend_on_text() -> None:
+    frame = np.zeros((32, 32, 3), dtype=np.uint8)
+    short = caption_frame(frame, "reach it", scale=4)
+    long = caption_frame(
+        frame, "please push the crimson wedge all the way into the upper-left corner now", scale=4
+    )
+    assert (
+        short.shape == long.shape == caption_frame(frame, "x", scale=4, mark=False).shape
+    )  # grids and videos

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from simplevla.atomic import atomic_write_bytes
 from simplevla.errors import SimplevlaError
-
-
-def _caption_lines(text: str, width_chars: int) -> list[str]:
-    words, lines, cur = text.split(), [], ""
-    for w in words:
-        if cur and len(cur) + 1 + len(w) > width_chars:
-            lines.append(cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}".strip()
-    return [*lines, cur] if cur else lines
+from simplevla.media import caption_frame
 
 
 def episode_gif(ds, episode: int, out: str | Path, scale: int = 4) -> dict:
@@ -33,26 +24,13 @@ def episode_gif(ds, episode: int, out: str | Path, scale: int = 4) -> dict:
     ep = ds.meta.episodes[episode]
     a, b = ep["dataset_from_index"], ep["dataset_to_index"]
     task = ds[a]["task"]
-    font = ImageFont.load_default()
-    frames = []
-    for i in range(a, b):
-        img = Image.fromarray(ds.image(key, i)).resize(
-            (ds.image(key, i).shape[1] * scale,) * 2, Image.NEAREST
-        )
-        lines = _caption_lines(task, max(8, img.width // 7))
-        canvas = Image.new("RGB", (img.width, img.height + 14 * len(lines) + 6), "white")
-        canvas.paste(img, (0, 0))
-        draw = ImageDraw.Draw(canvas)
-        for j, line in enumerate(lines):
-            draw.text((4, img.height + 3 + 14 * j), line, fill="black", font=font)
-        frames.append(canvas)
-    out = Path(out)
-    tmp = out.with_suffix(".gif.tmp")
+    frames = [Image.fromarray(caption_frame(ds.image(key, i), task, scale=scale)) for i in range(a, b)]
+    buf = io.BytesIO()
     frames[0].save(
-        tmp, format="GIF", save_all=True, append_images=frames[1:], duration=int(1000 / ds.meta.fps), loop=0
+        buf, format="GIF", save_all=True, append_images=frames[1:], duration=int(1000 / ds.meta.fps), loop=0
     )
-    atomic_write_bytes(out, tmp.read_bytes())
-    tmp.unlink()
+    out = Path(out)
+    atomic_write_bytes(out, buf.getvalue())
     return {
         "out": str(out),
         "episode": episode,

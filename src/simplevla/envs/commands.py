@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import textwrap
 import time
 from dataclasses import dataclass
 from typing import Annotated, Union
@@ -16,21 +15,7 @@ from simplevla.envs.expert import Expert
 from simplevla.envs.tabletop import TabletopEnv
 from simplevla.envs.tasks import FAMILIES
 from simplevla.errors import SimplevlaError
-
-
-def captioned(frame: np.ndarray, text: str, scale: int = 4) -> np.ndarray:
-    """Upscale a uint8 (H, W, 3) frame `scale` times (nearest) with `text` in a white band above it."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    big = np.repeat(np.repeat(frame, scale, axis=0), scale, axis=1)  # (H*s, W*s, 3)
-    lines = textwrap.wrap(text, width=max(12, big.shape[1] // 7))[:3]
-    band = 12 * 3 + 6
-    canvas = Image.new("RGB", (big.shape[1], big.shape[0] + band), (255, 255, 255))
-    canvas.paste(Image.fromarray(big), (0, band))
-    draw = ImageDraw.Draw(canvas)
-    for i, line in enumerate(lines):
-        draw.text((3, 3 + 12 * i), line, fill=(0, 0, 0), font=ImageFont.load_default())
-    return np.asarray(canvas)
+from simplevla.media import caption_frame
 
 
 def _check_family(family: str | None) -> None:
@@ -56,7 +41,7 @@ class EnvShow:
         for k in range(16):
             obs, info = env.reset(seed=self.seed + k)
             tiles.append(
-                captioned(
+                caption_frame(
                     obs["pixels"],
                     f"[{info['task_spec']['family']}] {info['task']}",
                     scale=256 // self.size or 1,
@@ -96,12 +81,12 @@ class EnvPlay:
         obs, info = env.reset(seed=self.seed)
         expert.reset()
         scale = max(1, 256 // self.size)
-        frames = [captioned(obs["pixels"], info["task"], scale)]
+        frames = [caption_frame(obs["pixels"], info["task"], scale)]
         done = False
         while not done:
             obs, _, term, trunc, info = env.step(expert.perturb(expert.act()))
             done = term or trunc
-            frames.append(captioned(obs["pixels"], f"{info['task']}  [{expert.phase.value}]", scale))
+            frames.append(caption_frame(obs["pixels"], f"{info['task']}  [{expert.phase.value}]", scale))
         frames += [frames[-1]] * 5  # linger on the outcome
         buf = io.BytesIO()
         iio.imwrite(buf, np.stack(frames), extension=".gif", duration=100, loop=0)
