@@ -8,6 +8,7 @@ from model_helpers import STATS, TASKS
 
 from simplevla import keys
 from simplevla.errors import SimplevlaError
+from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator
 from simplevla.models.heads import ChunkHead, TanhHead
 from simplevla.models.normalize import Normalizer
@@ -104,3 +105,25 @@ def test_config_rejects_impossible_stride_count():
         PolicyConfig(preset="default", strided_convs=4)
     with pytest.raises(SimplevlaError, match="image_size"):
         PolicyConfig(preset="default", strided_convs=3, image_size=36)
+
+
+def test_word_dropout_only_in_training_and_only_to_unk():
+    tok = WordTokenizer.from_tasks(TASKS)
+    torch.manual_seed(0)
+    enc = LSTMText(tok, embed_dim=8, hidden_dim=16, word_dropout=0.5)
+    all_unk = LSTMText(tok, embed_dim=8, hidden_dim=16)
+    all_unk.load_state_dict(enc.state_dict())
+    enc.eval()
+    assert torch.equal(enc(TASKS), enc(TASKS))  # eval: no dropout, deterministic
+    enc.train()
+    outs = torch.stack([enc([TASKS[0]])[0] for _ in range(200)])  # (200, 16)
+    reference = {  # each possible outcome: TASKS[0] with some words replaced by an unknown one (<unk>)
+        mask: all_unk([" ".join("qqq" if (mask >> i) & 1 else w for i, w in enumerate(TASKS[0].split()))])[0]
+        for mask in range(2 ** len(TASKS[0].split()))
+    }
+    seen = {min(reference, key=lambda m: (reference[m] - o).abs().max().item()) for o in outs}
+    for o in outs:
+        assert min((r - o).abs().max().item() for r in reference.values()) < 1e-5
+    assert 0 in seen and len(seen) > 4  # the clean sentence and several dropped variants occur
+    with pytest.raises(SimplevlaError, match="word_dropout"):
+        PolicyConfig(word_dropout=1.0)

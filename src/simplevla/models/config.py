@@ -35,6 +35,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         text_embed_dim=256,
         text_dim=512,
         head_hidden=512,
+        word_dropout=0.0,
     ),
     # The strongest combination measured (see README "Policies and training"): FiLM-conditioned GroupNorm
     # CNN with spatial-softmax keypoints, LSTM instruction encoder, effector state, chunked L1 head.
@@ -54,6 +55,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         text_embed_dim=64,
         text_dim=128,
         head_hidden=256,
+        word_dropout=0.1,
     ),
 }
 
@@ -81,6 +83,7 @@ class PolicyConfig:
     text_embed_dim: int | None = None  # word embedding size (lstm)
     text_dim: int | None = None  # instruction embedding size
     head_hidden: int | None = None  # hidden width of the action head MLP
+    word_dropout: float | None = None  # lstm: chance that training replaces a word by <unk> (unseen words)
     normalization: Literal["min_max", "mean_std"] = "min_max"
 
     def __post_init__(self) -> None:
@@ -119,6 +122,8 @@ class PolicyConfig:
             raise bad("vision_channels", "needs at least two positive widths, e.g. 32 64 64")
         if self.vision == "convnet" and any(c % 8 for c in self.vision_channels):
             raise bad("vision_channels", "convnet widths must be multiples of 8 (GroupNorm uses 8 groups)")
+        if not 0.0 <= self.word_dropout < 1.0:
+            raise bad("word_dropout", "must be in [0, 1), e.g. 0.1")
         if self.keypoints < 0:
             raise bad("keypoints", "must be >= 0 (0 selects the flattened grid)")
         if not 1 <= self.strided_convs <= len(self.vision_channels):

@@ -36,7 +36,7 @@ def make_policy(
                     "text encoder 'lstm' needs the dataset's task strings to build its vocab"
                 )
             tokenizer = WordTokenizer.from_tasks(tasks)
-        text = LSTMText(tokenizer, cfg.text_embed_dim, cfg.text_dim)
+        text = LSTMText(tokenizer, cfg.text_embed_dim, cfg.text_dim, cfg.word_dropout)
     else:
         text = MiniLMText(cfg.text_dim)
 

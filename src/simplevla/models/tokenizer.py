@@ -14,6 +14,7 @@ import torch
 from simplevla.errors import SimplevlaError
 
 PAD, UNK = "<pad>", "<unk>"
+PAD_ID, UNK_ID = 0, 1
 _WORD = re.compile(r"[a-z0-9]+")
 
 
