@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from model_helpers import STATS, TASKS
 
 from simplevla import keys
 from simplevla.errors import SimplevlaError
-from simplevla.models.config import PolicyConfig
+from simplevla.models.config import LEGACY_DEFAULTS, PolicyConfig
 from simplevla.models.fusion import FiLMGenerator
 from simplevla.models.heads import ChunkHead, TanhHead
 from simplevla.models.normalize import Normalizer
@@ -54,6 +56,33 @@ def test_spatial_softmax_finds_a_peak():
     x = torch.zeros(1, 1, 5, 5)
     x[0, 0, 1, 4] = 100.0  # row 1 (y = -0.5), column 4 (x = 1)
     torch.testing.assert_close(ss(x), torch.tensor([[1.0, -0.5]]))
+
+
+def test_spatial_softmax_offsets_shift_the_peak_by_at_most_one_cell():
+    plain, shifted = SpatialSoftmax(1, 1, 5, 5), SpatialSoftmax(1, 1, 5, 5, offsets=True)
+    shifted.proj.load_state_dict(plain.proj.state_dict())
+    x = torch.zeros(1, 1, 5, 5)
+    x[0, 0, 1, 4] = 100.0  # peak at x = 1, y = -0.5; cells are 0.5 apart
+    with torch.no_grad():
+        for ss in (plain, shifted):
+            ss.proj.weight.fill_(1.0)
+            ss.proj.bias.zero_()
+    torch.testing.assert_close(shifted(x), plain(x))  # zero-initialized offsets change nothing
+    with torch.no_grad():
+        shifted.offset.bias.copy_(torch.tensor([-0.5, 10.0]))  # tanh: x by -0.46 cell, y by +1 cell
+    expected = torch.tensor([[1.0 - 0.5 * math.tanh(0.5), -0.5 + 0.5]])
+    torch.testing.assert_close(shifted(x), expected)
+    shifted(x).sum().backward()
+    assert shifted.offset.bias.grad is not None and shifted.offset.bias.grad[0] != 0
+
+
+def test_configs_written_before_new_fields_load_as_they_were():
+    old = PolicyConfig().to_dict()
+    for name in LEGACY_DEFAULTS:
+        del old[name]
+    cfg = PolicyConfig.from_dict(old)
+    assert cfg.keypoint_offsets is False and cfg.word_dropout == 0.0
+    assert PolicyConfig().keypoint_offsets is True  # today's default preset
 
 
 def test_film_starts_as_identity_and_vision_shapes():

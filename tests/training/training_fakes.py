@@ -90,6 +90,7 @@ TINY = dict(
     image_size=16,
     vision_channels=(8, 8),
     keypoints=4,
+    word_dropout=0.0,  # deterministic forward passes in train mode (dropout has its own test)
     vision_dim=16,
     text_embed_dim=8,
     text_dim=16,

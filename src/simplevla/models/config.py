@@ -36,6 +36,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         text_dim=512,
         head_hidden=512,
         word_dropout=0.0,
+        keypoint_offsets=False,
     ),
     # The strongest combination measured (see README "Policies and training"): FiLM-conditioned GroupNorm
     # CNN with spatial-softmax keypoints, LSTM instruction encoder, effector state, chunked L1 head.
@@ -56,8 +57,13 @@ PRESETS: dict[str, dict[str, Any]] = {
         text_dim=128,
         head_hidden=256,
         word_dropout=0.1,
+        keypoint_offsets=True,
     ),
 }
+
+
+# Fields added after FORMAT_VERSION 1 was released, with the value a config.json that lacks them meant.
+LEGACY_DEFAULTS: dict[str, Any] = {"word_dropout": 0.0, "keypoint_offsets": False}
 
 
 @dataclasses.dataclass
@@ -79,6 +85,7 @@ class PolicyConfig:
     vision_channels: tuple[int, ...] | None = None  # conv widths
     strided_convs: int = 2  # convnet: how many of the first convs have stride 2 (feature map = image / 2**n)
     keypoints: int | None = None  # convnet: spatial-softmax keypoints (0 = flattened 4x4 grid instead)
+    keypoint_offsets: bool | None = None  # convnet keypoints: learn a sub-cell shift per cell (CenterNet)
     vision_dim: int | None = None  # vision feature size (simple: tutorial's 512; convnet grid: projection)
     text_embed_dim: int | None = None  # word embedding size (lstm)
     text_dim: int | None = None  # instruction embedding size
@@ -151,6 +158,8 @@ class PolicyConfig:
                 f"{source}: unknown policy fields {unknown}; was it written by a newer simplevla?"
             )
         d = dict(d)
+        for name, written_before in LEGACY_DEFAULTS.items():
+            d.setdefault(name, written_before)  # a config.json from before the field existed
         if d.get("vision_channels") is not None:
             d["vision_channels"] = tuple(d["vision_channels"])
         return cls(**d)

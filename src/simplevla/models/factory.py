@@ -26,7 +26,12 @@ def make_policy(
         vision = TutorialVision(cfg.vision_channels, cfg.image_size, cfg.vision_dim)
     else:
         vision = ConvNet(
-            cfg.vision_channels, cfg.image_size, cfg.keypoints, cfg.vision_dim, cfg.strided_convs
+            cfg.vision_channels,
+            cfg.image_size,
+            cfg.keypoints,
+            cfg.vision_dim,
+            cfg.strided_convs,
+            cfg.keypoint_offsets,
         )
 
     if cfg.text == "lstm":
