@@ -19,10 +19,10 @@ from simplevla.errors import SimplevlaError
 
 # Sizes for the reference budget (17 minutes on a 2-core laptop-class CPU); other budgets scale them.
 REFERENCE_BUDGET_MIN = 17.0
-# Measured on this project's 2-core machine: recording ~100-130 episodes/s, `default` ~500 samples/s and
-# `simple` ~250 samples/s at batch 64 (README "The main job"). 12k episodes are ~250k frames, about one
-# epoch of `default`'s 4,000 x 64 samples.
-PLAN = {"episodes": 12000, "default_steps": 4000, "simple_steps": 600, "eval_episodes": 50}
+# Measured on this project's 2-core machine: recording ~185 episodes/s, `default` ~500 samples/s and
+# `simple` ~290 samples/s at batch 64 (README "Results"). 16k episodes are ~335k frames, about one epoch of
+# `default`'s 5,500 x 64 samples. `simple` learns nothing at any size we tried, so it gets a short run.
+PLAN = {"episodes": 16000, "default_steps": 5500, "simple_steps": 300, "eval_episodes": 50}
 TINY = {"episodes": 24, "default_steps": 6, "simple_steps": 4, "eval_episodes": 2, "eval_max_steps": 8}
 
 
