@@ -21,8 +21,12 @@ from simplevla.errors import SimplevlaError
 REFERENCE_BUDGET_MIN = 17.0
 # Measured on this project's 2-core machine: recording ~185 episodes/s, `default` ~500 samples/s and
 # `simple` ~290 samples/s at batch 64 (README "Results"). 16k episodes are ~335k frames, about one epoch of
-# `default`'s 5,500 x 64 samples. `simple` learns nothing at any size we tried, so it gets a short run.
-PLAN = {"episodes": 16000, "default_steps": 5500, "simple_steps": 300, "eval_episodes": 50}
+# `default`'s 5,000 x 64 samples. `simple` learns nothing at any size we tried, so it gets a short run.
+PLAN = {"episodes": 16000, "default_steps": 5000, "simple_steps": 300, "eval_episodes": 50}
+# DART noise on the executed expert action (labels stay clean). The trained policy's own action errors are
+# large (its mean cosine to the expert is ~0.8 while orbiting an object: benchmarks/phase_errors.py), so the
+# demonstrations should visit the states such errors lead to; the expert still succeeds at 0.4.
+RECORD_NOISE = 0.4
 TINY = {"episodes": 24, "default_steps": 6, "simple_steps": 4, "eval_episodes": 2, "eval_max_steps": 8}
 
 
@@ -105,7 +109,7 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
     timings: dict[str, float] = {}
     t_start = time.perf_counter()
     data = out / "data"
-    record = RecordCommand(out=data, episodes=plan["episodes"], workers=workers, noise=0.2)
+    record = RecordCommand(out=data, episodes=plan["episodes"], workers=workers, noise=RECORD_NOISE)
     results: dict = {"plan": plan, "record": _stage(timings, "record", lambda: _record_or_reuse(record))}
     results["train"], results["eval"] = {}, {}
     for preset in ("default", "simple"):
