@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from model_helpers import STATS, TASKS
 
 from simplevla import keys
@@ -17,6 +18,7 @@ from simplevla.models.normalize import Normalizer
 from simplevla.models.text import LSTMText
 from simplevla.models.tokenizer import WordTokenizer
 from simplevla.models.vision import ConvNet, SpatialSoftmax, TutorialVision
+from simplevla.models.wrist import WristNet, crop_around
 
 
 def test_tokenizer_vocab_pad_unk_and_cache():
@@ -156,3 +158,23 @@ def test_word_dropout_only_in_training_and_only_to_unk():
     assert 0 in seen and len(seen) > 4  # the clean sentence and several dropped variants occur
     with pytest.raises(SimplevlaError, match="word_dropout"):
         PolicyConfig(word_dropout=1.0)
+
+
+def test_wrist_crop_is_centred_on_the_effector_in_table_units():
+    img = torch.zeros(2, 3, 64, 64)
+    img[0, :, 16:20, 40:44] = 1.0  # a 4x4 block centred at column 42, row 18: x = 42/64, y = 1 - 18/64
+    img[1, :, 0:4, 0:4] = 1.0  # a block in the top-left corner
+    xy = torch.tensor([[42 / 64, 1 - 18 / 64], [2 / 64, 1 - 2 / 64]])
+    patch = crop_around(img, xy, 8)  # (2, 3, 8, 8)
+    torch.testing.assert_close(patch[0, 0], F.pad(torch.ones(4, 4), (2, 2, 2, 2)))  # block in the middle
+    torch.testing.assert_close(patch[1, 0, 2:6, 2:6], torch.ones(4, 4))
+    assert patch[1, 0, :2].sum() == 0 and patch[1, 0, :, :2].sum() == 0  # outside the image: zeros
+    assert WristNet(16)(img, xy).shape == (2, 64)
+
+
+def test_wrist_view_needs_state():
+    assert PolicyConfig().wrist_crop == 16 and PolicyConfig(use_state=False).wrist_crop == 0
+    with pytest.raises(SimplevlaError, match="wrist_crop"):
+        PolicyConfig(use_state=False, wrist_crop=16)
+    with pytest.raises(SimplevlaError, match="wrist_crop"):
+        PolicyConfig(wrist_crop=65)

@@ -37,6 +37,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         head_hidden=512,
         word_dropout=0.0,
         keypoint_offsets=False,
+        wrist_crop=0,
     ),
     # The strongest combination measured (see README "Policies and training"): FiLM-conditioned GroupNorm
     # CNN with spatial-softmax keypoints, LSTM instruction encoder, effector state, chunked L1 head.
@@ -58,12 +59,13 @@ PRESETS: dict[str, dict[str, Any]] = {
         head_hidden=256,
         word_dropout=0.1,
         keypoint_offsets=True,
+        wrist_crop=16,
     ),
 }
 
 
 # Fields added after FORMAT_VERSION 1 was released, with the value a config.json that lacks them meant.
-LEGACY_DEFAULTS: dict[str, Any] = {"word_dropout": 0.0, "keypoint_offsets": False}
+LEGACY_DEFAULTS: dict[str, Any] = {"word_dropout": 0.0, "keypoint_offsets": False, "wrist_crop": 0}
 
 
 @dataclasses.dataclass
@@ -86,6 +88,9 @@ class PolicyConfig:
     strided_convs: int = 2  # convnet: how many of the first convs have stride 2 (feature map = image / 2**n)
     keypoints: int | None = None  # convnet: spatial-softmax keypoints (0 = flattened 4x4 grid instead)
     keypoint_offsets: bool | None = None  # convnet keypoints: learn a sub-cell shift per cell (CenterNet)
+    wrist_crop: int | None = (
+        None  # side in pixels of a crop centred on the effector read by a small CNN; 0 = none
+    )
     vision_dim: int | None = None  # vision feature size (simple: tutorial's 512; convnet grid: projection)
     text_embed_dim: int | None = None  # word embedding size (lstm)
     text_dim: int | None = None  # instruction embedding size
@@ -96,9 +101,13 @@ class PolicyConfig:
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
             raise SimplevlaError(f"policy preset {self.preset!r} is unknown; use one of {sorted(PRESETS)}")
+        from_preset = set()
         for name, value in PRESETS[self.preset].items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
+                from_preset.add(name)
+        if not self.use_state and "wrist_crop" in from_preset:
+            self.wrist_crop = 0  # the crop is centred on the state: without state, no wrist view
         self.vision_channels = tuple(int(c) for c in self.vision_channels)
         self._validate()
 
@@ -129,6 +138,10 @@ class PolicyConfig:
             raise bad("vision_channels", "needs at least two positive widths, e.g. 32 64 64")
         if self.vision == "convnet" and any(c % 8 for c in self.vision_channels):
             raise bad("vision_channels", "convnet widths must be multiples of 8 (GroupNorm uses 8 groups)")
+        if self.wrist_crop < 0 or (self.wrist_crop and not 4 <= self.wrist_crop <= self.image_size):
+            raise bad("wrist_crop", f"must be 0 (off) or between 4 and image_size ({self.image_size})")
+        if self.wrist_crop and not self.use_state:
+            raise bad("wrist_crop", "the crop is centred on the effector state; set --policy.use-state")
         if not 0.0 <= self.word_dropout < 1.0:
             raise bad("word_dropout", "must be in [0, 1), e.g. 0.1")
         if self.keypoints < 0:

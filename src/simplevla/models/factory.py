@@ -13,6 +13,7 @@ from simplevla.models.policy import VLAPolicy
 from simplevla.models.text import LSTMText, MiniLMText
 from simplevla.models.tokenizer import WordTokenizer
 from simplevla.models.vision import ConvNet, TutorialVision
+from simplevla.models.wrist import WristNet
 
 
 def make_policy(
@@ -46,10 +47,12 @@ def make_policy(
         text = MiniLMText(cfg.text_dim)
 
     film = FiLMGenerator(text.out_dim, cfg.vision_channels) if cfg.fusion == "film" else None
+    wrist = WristNet(cfg.wrist_crop) if cfg.wrist_crop else None
     in_dim = vision.out_dim + text.out_dim + (cfg.state_dim if cfg.use_state else 0)
+    in_dim += wrist.out_dim if wrist is not None else 0
     head_cls = TanhHead if cfg.head == "tanh" else ChunkHead
     head = head_cls(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
-    return VLAPolicy(cfg, normalizer, vision, text, film, head)
+    return VLAPolicy(cfg, normalizer, vision, text, film, head, wrist)
 
 
 def num_params(policy: VLAPolicy, trainable_only: bool = True) -> int:

@@ -34,6 +34,7 @@ class VLAPolicy(nn.Module):
         text: nn.Module,
         film: FiLMGenerator | None,
         head: nn.Module,
+        wrist: nn.Module | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -42,6 +43,7 @@ class VLAPolicy(nn.Module):
         self.text = text
         self.film = film
         self.head = head
+        self.wrist = wrist
         self._queue: deque[torch.Tensor] = deque()
 
     @property
@@ -80,7 +82,10 @@ class VLAPolicy(nn.Module):
         vision = self.vision(image, film)  # (B, Dv)
         state = None
         if self.config.use_state:
-            state = self.normalizer.state(batch[keys.STATE].to(device).float())  # (B, S)
+            raw_state = batch[keys.STATE].to(device).float()  # (B, S) table units
+            state = self.normalizer.state(raw_state)  # (B, S)
+            if self.wrist is not None:
+                vision = torch.cat([vision, self.wrist(image, raw_state[:, :2])], dim=-1)  # (B, Dv + Dw)
         return self.head(concat(vision, text, state))  # (B, chunk, A)
 
     def forward(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
