@@ -84,9 +84,10 @@ def test_loss_masks_padded_steps():
     torch.testing.assert_close(policy(batch)[0], before)
 
 
-def test_save_load_gives_identical_actions(tmp_path):
+@pytest.mark.parametrize("wrist_crop", [0, 8])
+def test_save_load_gives_identical_actions(tmp_path, wrist_crop):
     torch.manual_seed(1)
-    cfg = PolicyConfig(**TINY)
+    cfg = PolicyConfig(**TINY, wrist_crop=wrist_crop)
     policy = make_policy(cfg, STATS, TASKS).eval()
     policy.save_pretrained(tmp_path / "ckpt")
     assert {p.name for p in (tmp_path / "ckpt").iterdir()} == {
