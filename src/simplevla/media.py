@@ -35,9 +35,8 @@ def caption_frame(frame: np.ndarray, text: str, scale: int = 4, mark: bool | Non
     width = big.shape[1]
     font = ImageFont.load_default()
     lines = textwrap.wrap(text, width=max(12, width // 7))[:3]
-    band_h = (
-        14 * 3 + 22
-    )  # three caption lines plus one for the mark: every frame has one size, whatever the text
+    # Three caption lines plus one for the mark: every frame has one size, whatever the text.
+    band_h = 14 * 3 + 22
     canvas = Image.new("RGB", (width, big.shape[0] + band_h), (255, 255, 255))
     canvas.paste(Image.fromarray(big), (0, band_h))
     draw = ImageDraw.Draw(canvas)

@@ -26,7 +26,7 @@ PLAN = {
     "episodes": 16000,
     "default_steps": 5000,
     "simple_steps": 300,
-    "eval_episodes": 50,
+    "default_eval_episodes": 50,
     "simple_eval_episodes": 25,  # per family; `simple` scores ~0%, and its failed rollouts run to the step limit
 }
 # DART noise on the executed expert action (labels stay clean). 0.4 (closer to the policy's own action
@@ -36,7 +36,7 @@ TINY = {
     "episodes": 24,
     "default_steps": 6,
     "simple_steps": 4,
-    "eval_episodes": 2,
+    "default_eval_episodes": 2,
     "simple_eval_episodes": 2,
     "eval_max_steps": 8,
 }
@@ -74,7 +74,7 @@ class QuickstartCommand:
             "simple_steps": max(20, int(PLAN["simple_steps"] * k)),
             **{
                 key: PLAN[key] if k >= 0.5 else max(5, int(PLAN[key] * k * 2))
-                for key in ("eval_episodes", "simple_eval_episodes")
+                for key in ("default_eval_episodes", "simple_eval_episodes")
             },
         }
 
@@ -150,7 +150,7 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
                 lambda split=split, policy=policy, run_dir=run_dir, preset=preset: evaluate(
                     policy,
                     run_dir / "eval" / split,
-                    episodes=plan["eval_episodes" if preset == "default" else "simple_eval_episodes"],
+                    episodes=plan[f"{preset}_eval_episodes"],
                     split=split,
                     envs=cfg.eval_envs,
                     videos=cfg.videos,

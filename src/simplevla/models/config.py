@@ -88,9 +88,7 @@ class PolicyConfig:
     strided_convs: int = 2  # convnet: how many of the first convs have stride 2 (feature map = image / 2**n)
     keypoints: int | None = None  # convnet: spatial-softmax keypoints (0 = flattened 4x4 grid instead)
     keypoint_offsets: bool | None = None  # convnet keypoints: learn a sub-cell shift per cell (CenterNet)
-    wrist_crop: int | None = (
-        None  # side in pixels of a crop centred on the effector read by a small CNN; 0 = none
-    )
+    wrist_crop: int | None = None  # side of a crop centred on the effector, read by a small CNN; 0 = none
     vision_dim: int | None = None  # vision feature size (simple: tutorial's 512; convnet grid: projection)
     text_embed_dim: int | None = None  # word embedding size (lstm)
     text_dim: int | None = None  # instruction embedding size
@@ -101,13 +99,9 @@ class PolicyConfig:
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
             raise SimplevlaError(f"policy preset {self.preset!r} is unknown; use one of {sorted(PRESETS)}")
-        from_preset = set()
         for name, value in PRESETS[self.preset].items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
-                from_preset.add(name)
-        if not self.use_state and "wrist_crop" in from_preset:
-            self.wrist_crop = 0  # the crop is centred on the state: without state, no wrist view
         self.vision_channels = tuple(int(c) for c in self.vision_channels)
         self._validate()
 

@@ -36,7 +36,8 @@ class SpatialSoftmax(nn.Module):
             self.offset = nn.Conv2d(in_channels, 2 * num_keypoints, kernel_size=1)
             nn.init.zeros_(self.offset.weight)
             nn.init.zeros_(self.offset.bias)
-            self.cell = (2.0 / max(height - 1, 1), 2.0 / max(width - 1, 1))  # cell spacing in [-1, 1] units
+            spacing = [2.0 / max(width - 1, 1), 2.0 / max(height - 1, 1)]  # x, y cell spacing in [-1, 1]
+            self.register_buffer("cell", torch.tensor(spacing)[:, None], persistent=False)  # (2, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits = self.proj(x).flatten(2)  # (B, K, H*W)
@@ -45,8 +46,7 @@ class SpatialSoftmax(nn.Module):
         if self.offset is not None:
             b, k = attn.shape[:2]
             shift = torch.tanh(self.offset(x).flatten(2)).view(b, k, 2, -1)  # (B, K, 2, H*W) in [-1, 1]
-            scale = shift.new_tensor([self.cell[1], self.cell[0]])[:, None]  # (2, 1): x, y spacing
-            points = points + (shift * scale * attn[:, :, None]).sum(-1)  # (B, K, 2)
+            points = points + (shift * self.cell * attn[:, :, None]).sum(-1)  # (B, K, 2)
         return points.flatten(1)  # (B, 2K)
 
 
