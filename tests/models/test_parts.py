@@ -112,10 +112,13 @@ def test_lstm_text_dedups_and_matches_per_string():
 def test_heads_shapes_and_tanh_bound():
     x = torch.randn(5, 10) * 100
     tanh = TanhHead(10, 32, chunk_size=3, action_dim=2)
-    y = tanh(x)
-    assert y.shape == (5, 3, 2)
+    y, logits = tanh(x)
+    assert y.shape == (5, 1, 3, 2) and logits.shape == (5, 1)
     assert (y.abs() <= tanh.net.action_scale.abs().max() + 1e-6).all()
-    assert ChunkHead(10, 32, chunk_size=4, action_dim=2)(x).shape == (5, 4, 2)
+    chunks, logits = ChunkHead(10, 32, chunk_size=4, action_dim=2)(x)
+    assert chunks.shape == (5, 1, 4, 2) and logits.shape == (5, 1)
+    chunks, logits = ChunkHead(10, 32, chunk_size=4, action_dim=2, modes=3)(x)
+    assert chunks.shape == (5, 3, 4, 2) and logits.shape == (5, 3)
 
 
 def test_stats_keys_are_the_dataset_keys():

@@ -84,10 +84,10 @@ def test_loss_masks_padded_steps():
     torch.testing.assert_close(policy(batch)[0], before)
 
 
-@pytest.mark.parametrize("wrist_crop", [0, 8])
-def test_save_load_gives_identical_actions(tmp_path, wrist_crop):
+@pytest.mark.parametrize("extra", [{}, {"wrist_crop": 8}, {"action_modes": 3}])
+def test_save_load_gives_identical_actions(tmp_path, extra):
     torch.manual_seed(1)
-    cfg = PolicyConfig(**TINY, wrist_crop=wrist_crop)
+    cfg = PolicyConfig(**TINY, **extra)
     policy = make_policy(cfg, STATS, TASKS).eval()
     policy.save_pretrained(tmp_path / "ckpt")
     assert {p.name for p in (tmp_path / "ckpt").iterdir()} == {
@@ -154,3 +154,42 @@ def test_empty_instruction_and_nan_state_are_refused():
     state[0, 0] = float("nan")
     with pytest.raises(SimplevlaError, match="NaN"):
         policy.predict_action_chunk({**batch, keys.STATE: state})
+
+
+def _fit_two_way_labels(modes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Train on one observation whose label is +0.6 half of the time and -0.6 the other half (like an
+    expert that goes around an object either way); returns (predicted chunk, every mode's chunks)."""
+    torch.manual_seed(0)
+    cfg = PolicyConfig(**TINY, chunk_size=2, n_action_steps=1, action_modes=modes)
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(cfg, batch_size=8)
+    for k in (keys.IMAGE, keys.STATE):
+        batch[k] = batch[k][:1].expand_as(batch[k]).clone()  # (B, ...) the same observation 8 times
+    batch[keys.TASK] = [TASKS[0]] * 8
+    batch[keys.ACTION] = torch.tensor([0.6, -0.6]).repeat(4)[:, None, None].expand(8, 2, 2).clone()
+    opt = torch.optim.Adam(policy.parameters(), lr=5e-3)
+    for _ in range(200):
+        loss, _ = policy(batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    policy.eval()
+    with torch.no_grad():
+        chunks, _ = policy._predict(batch)  # (B, K, chunk, A) normalized, actions are in [-1, 1]
+    return policy.predict_action_chunk(batch)[0], chunks[0]
+
+
+def test_action_modes_learn_both_ways_where_one_head_averages():
+    single, _ = _fit_two_way_labels(modes=1)
+    assert single.abs().max() < 0.2  # L1 on a 50/50 split: somewhere between, near neither label
+    chosen, every = _fit_two_way_labels(modes=2)
+    means = sorted(float(every[k].mean()) for k in range(2))
+    assert means[0] == pytest.approx(-0.6, abs=0.1) and means[1] == pytest.approx(0.6, abs=0.1)
+    assert float(chosen.abs().min()) > 0.5  # the executed chunk is one of the two ways, not their mean
+
+
+def test_action_modes_need_the_chunk_head():
+    with pytest.raises(SimplevlaError, match="action_modes"):
+        PolicyConfig(preset="simple", action_modes=2)
+    with pytest.raises(SimplevlaError, match="action_modes"):
+        PolicyConfig(action_modes=0)

@@ -38,6 +38,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         word_dropout=0.0,
         keypoint_offsets=False,
         wrist_crop=0,
+        action_modes=1,
     ),
     # The strongest combination measured (see README "Policies and training"): FiLM-conditioned GroupNorm
     # CNN with spatial-softmax keypoints, LSTM instruction encoder, effector state, chunked L1 head.
@@ -59,13 +60,19 @@ PRESETS: dict[str, dict[str, Any]] = {
         head_hidden=256,
         word_dropout=0.1,
         keypoint_offsets=True,
+        action_modes=1,
         wrist_crop=0,  # 16 lowers validation loss (0.268 vs 0.312) but not success, and costs ~12% speed
     ),
 }
 
 
 # Fields added after FORMAT_VERSION 1 was released, with the value a config.json that lacks them meant.
-LEGACY_DEFAULTS: dict[str, Any] = {"word_dropout": 0.0, "keypoint_offsets": False, "wrist_crop": 0}
+LEGACY_DEFAULTS: dict[str, Any] = {
+    "word_dropout": 0.0,
+    "keypoint_offsets": False,
+    "wrist_crop": 0,
+    "action_modes": 1,
+}
 
 
 @dataclasses.dataclass
@@ -79,6 +86,7 @@ class PolicyConfig:
     head: Literal["tanh", "chunk"] | None = None  # tutorial tanh MLP x learned scale, or linear chunk MLP
     use_state: bool | None = None  # feed observation.state (effector position) to the head
     chunk_size: int | None = None  # future actions predicted per forward
+    action_modes: int | None = None  # chunk head: alternative chunks, trained winner-takes-all (1 = plain)
     n_action_steps: int | None = None  # of those, how many select_action executes before predicting again
     loss: Literal["mse", "l1"] | None = None
     image_size: int | None = None  # square images, pixels
@@ -132,6 +140,10 @@ class PolicyConfig:
             raise bad("vision_channels", "needs at least two positive widths, e.g. 32 64 64")
         if self.vision == "convnet" and any(c % 8 for c in self.vision_channels):
             raise bad("vision_channels", "convnet widths must be multiples of 8 (GroupNorm uses 8 groups)")
+        if self.action_modes < 1:
+            raise bad("action_modes", "must be >= 1 (1 = a single action chunk)")
+        if self.action_modes > 1 and self.head != "chunk":
+            raise bad("action_modes", "several modes need the chunk head; set --policy.head chunk")
         if self.wrist_crop < 0 or (self.wrist_crop and not 4 <= self.wrist_crop <= self.image_size):
             raise bad("wrist_crop", f"must be 0 (off) or between 4 and image_size ({self.image_size})")
         if self.wrist_crop and not self.use_state:

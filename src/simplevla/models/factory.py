@@ -50,8 +50,10 @@ def make_policy(
     wrist = WristNet(cfg.wrist_crop) if cfg.wrist_crop else None
     in_dim = vision.out_dim + text.out_dim + (cfg.state_dim if cfg.use_state else 0)
     in_dim += wrist.out_dim if wrist is not None else 0
-    head_cls = TanhHead if cfg.head == "tanh" else ChunkHead
-    head = head_cls(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
+    if cfg.head == "tanh":
+        head = TanhHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
+    else:
+        head = ChunkHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim, cfg.action_modes)
     return VLAPolicy(cfg, normalizer, vision, text, film, head, wrist)
 
 

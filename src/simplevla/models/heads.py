@@ -2,6 +2,12 @@
 
 `tanh` is the tutorial's `ActionDecoder` (MLP, tanh, times a learned per-output scale); `chunk` is a plain
 MLP with a linear output, predicting `chunk_size` future actions at once (as ACT and diffusion policy do).
+
+Both return `(chunks, logits)`: chunks (B, K, chunk_size, A) are K alternative action chunks ("modes") and
+logits (B, K) score them. K = 1 except for a `chunk` head built with `modes` > 1, which is trained
+winner-takes-all (only the closest mode regresses onto the label, the logits learn which mode that was),
+as multiple-hypothesis trajectory predictors do: where the expert may go either way around an object, one
+mode learns each way instead of a single output learning their average, straight into the object.
 """
 
 from __future__ import annotations
@@ -22,23 +28,29 @@ class TanhHead(nn.Module):
             in_dim=in_dim, hidden_dims=(hidden, hidden // 2), action_dim=chunk_size * action_dim
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).view(-1, self.chunk_size, self.action_dim)  # (B, chunk, A)
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        chunks = self.net(x).view(-1, 1, self.chunk_size, self.action_dim)  # (B, 1, chunk, A)
+        return chunks, x.new_zeros(x.shape[0], 1)  # (B, 1, chunk, A), (B, 1)
 
 
 class ChunkHead(nn.Module):
-    """MLP (in -> hidden -> hidden -> chunk_size * A), GELU, linear output."""
+    """MLP (in -> hidden -> hidden -> modes * chunk_size * A [+ modes logits]), GELU, linear output."""
 
-    def __init__(self, in_dim: int, hidden: int, chunk_size: int, action_dim: int) -> None:
+    def __init__(self, in_dim: int, hidden: int, chunk_size: int, action_dim: int, modes: int = 1) -> None:
         super().__init__()
-        self.chunk_size, self.action_dim = chunk_size, action_dim
+        self.chunk_size, self.action_dim, self.modes = chunk_size, action_dim, modes
+        n_out = modes * chunk_size * action_dim + (modes if modes > 1 else 0)
         self.net = nn.Sequential(
             nn.Linear(in_dim, hidden),
             nn.GELU(),
             nn.Linear(hidden, hidden),
             nn.GELU(),
-            nn.Linear(hidden, chunk_size * action_dim),
+            nn.Linear(hidden, n_out),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).view(-1, self.chunk_size, self.action_dim)  # (B, chunk, A)
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.net(x)  # (B, n_out)
+        k, n = self.modes, self.modes * self.chunk_size * self.action_dim
+        chunks = out[:, :n].reshape(-1, k, self.chunk_size, self.action_dim)  # (B, K, chunk, A)
+        logits = out[:, n:] if k > 1 else out.new_zeros(out.shape[0], 1)  # (B, K)
+        return chunks, logits

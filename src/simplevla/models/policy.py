@@ -22,6 +22,9 @@ from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator, concat
 from simplevla.models.normalize import Normalizer
 
+MODES_RELAX = 0.05  # share of the plain loss every mode gets besides the winner's (relaxed WTA)
+MODES_CHOICE_WEIGHT = 0.5  # weight of the cross-entropy that teaches the logits the winning mode
+
 
 class VLAPolicy(nn.Module):
     """Composes the parts chosen by `PolicyConfig` (see `factory.make_policy`)."""
@@ -72,8 +75,8 @@ class VLAPolicy(nn.Module):
                 f"policy expects '{keys.STATE}' of size {self.config.state_dim}, got {batch[keys.STATE].shape[-1]}"
             )
 
-    def _predict(self, batch: dict) -> torch.Tensor:
-        """Normalized action chunk (B, chunk, A)."""
+    def _predict(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalized action chunks (B, K, chunk, A) and their mode logits (B, K) (K = action_modes)."""
         self._check(batch)
         device = self._device()
         image = batch[keys.IMAGE].to(device, non_blocking=True)  # (B, 3, H, W)
@@ -86,29 +89,51 @@ class VLAPolicy(nn.Module):
             state = self.normalizer.state(raw_state)  # (B, S)
             if self.wrist is not None:
                 vision = torch.cat([vision, self.wrist(image, raw_state[:, :2])], dim=-1)  # (B, Dv + Dw)
-        return self.head(concat(vision, text, state))  # (B, chunk, A)
+        return self.head(concat(vision, text, state))  # (B, K, chunk, A), (B, K)
 
     def forward(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
-        pred = self._predict(batch)  # (B, chunk, A)
-        device = pred.device
+        preds, logits = self._predict(batch)  # (B, K, chunk, A), (B, K)
+        device = preds.device
         target = self.normalizer.action(batch[keys.ACTION].to(device).float())  # (B, chunk, A)
-        if target.shape != pred.shape:
+        if target.shape != preds[:, 0].shape:
             raise SimplevlaError(
                 f"batch '{keys.ACTION}' has shape {tuple(target.shape)}, the policy predicts "
-                f"{tuple(pred.shape)} (chunk_size={self.config.chunk_size})"
+                f"{tuple(preds[:, 0].shape)} (chunk_size={self.config.chunk_size})"
             )
-        err = (pred - target).abs() if self.config.loss == "l1" else (pred - target) ** 2  # (B, chunk, A)
+        diff = preds - target[:, None]  # (B, K, chunk, A)
+        frame_err = (diff.abs() if self.config.loss == "l1" else diff**2).mean(-1)  # (B, K, chunk)
         pad = batch.get(keys.ACTION_IS_PAD)
         valid = (
-            torch.ones(err.shape[:2], device=device) if pad is None else (~pad.to(device)).float()
+            torch.ones(target.shape[:2], device=device) if pad is None else (~pad.to(device)).float()
         )  # (B, chunk)
-        loss = (err.mean(-1) * valid).sum() / valid.sum().clamp_min(1.0)
-        return loss, {"loss": loss.item()}
+        total = valid.sum().clamp_min(1.0)
+        if preds.shape[1] == 1:
+            loss = (frame_err[:, 0] * valid).sum() / total
+            return loss, {"loss": loss.item()}
+        return self._modes_loss(frame_err, logits, valid, total)
+
+    def _modes_loss(
+        self, frame_err: torch.Tensor, logits: torch.Tensor, valid: torch.Tensor, total: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, float]]:
+        """Winner-takes-all over K modes: the closest mode regresses, the logits learn which one it was.
+
+        frame_err (B, K, chunk), logits (B, K), valid (B, chunk). Every mode also gets RELAX of the
+        plain loss, so a mode that never wins still stays near the data (relaxed WTA)."""
+        per_mode = (frame_err * valid[:, None]).sum(-1) / valid.sum(-1, keepdim=True).clamp_min(1.0)  # (B, K)
+        best = per_mode.detach().argmin(1)  # (B,)
+        rows = torch.arange(frame_err.shape[0], device=frame_err.device)
+        regression = (frame_err[rows, best] * valid).sum() / total
+        relaxed = (frame_err.mean(1) * valid).sum() / total
+        choice = torch.nn.functional.cross_entropy(logits, best)
+        loss = regression + MODES_RELAX * relaxed + MODES_CHOICE_WEIGHT * choice
+        return loss, {"loss": loss.item(), "regression": regression.item(), "mode_ce": choice.item()}
 
     @torch.no_grad()
     def predict_action_chunk(self, batch: dict) -> torch.Tensor:
-        """(B, chunk_size, A) actions in env units."""
-        return self.normalizer.unaction(self._predict(batch))  # (B, chunk, A)
+        """(B, chunk_size, A) actions in env units: the highest-scoring mode's chunk."""
+        preds, logits = self._predict(batch)  # (B, K, chunk, A), (B, K)
+        rows = torch.arange(preds.shape[0], device=preds.device)
+        return self.normalizer.unaction(preds[rows, logits.argmax(1)])  # (B, chunk, A)
 
     @torch.no_grad()
     def select_action(self, batch: dict) -> torch.Tensor:
