@@ -17,6 +17,7 @@ import tyro
 
 from simplevla.basics.commands import BasicsCommand
 from simplevla.data.commands import DataCommand, RecordCommand
+from simplevla.data.dagger import DaggerCommand
 from simplevla.envs.commands import EnvCommand
 from simplevla.errors import SimplevlaError
 from simplevla.evaluate import EvalCommand
@@ -28,6 +29,7 @@ Command = Union[  # noqa: UP007  (tyro reads this Union as the list of subcomman
     Annotated[RecordCommand, tyro.conf.subcommand("record")],
     Annotated[DataCommand, tyro.conf.subcommand("data")],
     Annotated[TrainCommand, tyro.conf.subcommand("train")],
+    Annotated[DaggerCommand, tyro.conf.subcommand("dagger")],
     Annotated[EnvCommand, tyro.conf.subcommand("env")],
     Annotated[EvalCommand, tyro.conf.subcommand("eval")],
     Annotated[QuickstartCommand, tyro.conf.subcommand("quickstart")],
