@@ -33,6 +33,8 @@ class RecordCommand:
     """first env seed (default: RECORD_SEED_START, or where a resumed dataset stopped)"""
     noise: float = 0.1
     """std of the expert's Gaussian action noise (executed, not stored: DART-style)"""
+    front_starts: float = 0.0
+    """share of pushing episodes that start with the effector against the object, on its target side"""
     max_steps: int | None = None
     """episode step limit (default: the env's)"""
     resume: bool = False
@@ -46,6 +48,8 @@ class RecordCommand:
             raise SimplevlaError("record: --episodes and --workers must be >= 1 and --size >= 8")
         if self.noise < 0:
             raise SimplevlaError(f"record: --noise must be >= 0, got {self.noise}")
+        if not 0.0 <= self.front_starts <= 1.0:
+            raise SimplevlaError(f"record: --front-starts must be in [0, 1], got {self.front_starts}")
 
     def run(self) -> dict:
         spec = EnvSpec(
@@ -54,6 +58,7 @@ class RecordCommand:
             size=self.size,
             max_steps=self.max_steps,
             noise=self.noise,
+            front_starts=self.front_starts,
         )
         return record(
             self.out,

@@ -37,6 +37,16 @@ class EnvSpec:
     size: int = 64
     max_steps: int | None = None
     noise: float = 0.1
+    front_starts: float = 0.0  # share of pushing episodes that start against the object's target side
+
+
+def _maybe_front_start(env, expert, spec: EnvSpec, seed: int) -> bool:
+    """With chance spec.front_starts (drawn from the seed), `envs.starts.place_in_front`."""
+    if spec.front_starts <= 0 or np.random.default_rng([seed, 1]).random() >= spec.front_starts:
+        return False
+    from simplevla.envs.starts import place_in_front
+
+    return place_in_front(env, expert, np.random.default_rng([seed, 2]))
 
 
 def run_episode(env, expert_cls, spec: EnvSpec, seed: int) -> Episode | None:
@@ -53,6 +63,8 @@ def run_episode(env, expert_cls, spec: EnvSpec, seed: int) -> Episode | None:
     obs, info = env.reset(seed=seed)
     expert = expert_cls(env, noise=spec.noise, seed=seed)
     expert.reset()
+    if _maybe_front_start(env, expert, spec, seed):
+        obs = env.unwrapped._observe()
     task = str(env.unwrapped.task)
     pixels, state, action, reward, done, success = [], [], [], [], [], []
     for _ in range(SAFETY_MAX_STEPS):
@@ -88,6 +100,7 @@ def _tabletop_rollout(env, spec: EnvSpec, seed: int) -> tuple[str, dict[str, np.
     env.reset(seed=seed)
     expert = Expert(env, noise=spec.noise, seed=seed)
     expert.reset()
+    _maybe_front_start(env, expert, spec, seed)
     size = env.size
     pixels = np.empty((SAFETY_MAX_STEPS, size, size, 3), np.uint8)  # (T_max, H, W, 3)
     state = np.empty((SAFETY_MAX_STEPS, 2), np.float32)

@@ -121,6 +121,11 @@ class Expert:
             action = self._push(eff, i, target)
         return _clip_f32(action)
 
+    def push_goal(self) -> tuple[int, np.ndarray] | None:
+        """(index of the object to push, target point for its centre) now; None for `reach`."""
+        spec = self._env.task_spec
+        return None if spec["family"] == "reach" else self._push_goal(spec, self._env._pos)
+
     # ----- planning -----------------------------------------------------------------------------
     def _push_goal(self, spec: dict, pos: np.ndarray) -> tuple[int, np.ndarray]:
         """(object index, target point for its centre) for a pushing family."""
