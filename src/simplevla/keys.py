@@ -8,6 +8,7 @@ ACTION = "action"  # float32 (A,) env units; a batch holds (B, chunk_size, A)
 ACTION_IS_PAD = "action_is_pad"  # bool (B, chunk_size): True past the episode's end
 TASK = "task"  # str; a batch holds list[str] of length B
 TASK_INDEX = "task_index"  # int64
+TASK_XY = "aux.task_xy"  # float32 (4,): pushed object (x, y) and its goal (x, y), table units; training-only
 SUCCESS = "next.success"
 DONE = "next.done"
 REWARD = "next.reward"

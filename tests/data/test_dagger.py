@@ -88,3 +88,13 @@ def test_dagger_round_appends_continuations_after_the_old_episodes(tiny_run):
         dagger(data, ckpt, episodes=2, seed=DAGGER_SEED_START + 1, workers=1)
     with pytest.raises(SimplevlaError, match="overlap"):
         dagger(data, ckpt, episodes=2, seed=0, workers=1)  # the recorded expert seeds
+
+
+def test_dagger_keeps_the_aux_feature(tmp_path, tiny_run):
+    _, ckpt = tiny_run
+    data = tmp_path / "xy"
+    record(data, 2, EnvSpec(size=32, task_xy=True), progress=False)
+    dagger(data, ckpt, episodes=1, workers=1, envs=1)
+    ds = load_dataset(data)
+    assert keys.TASK_XY in ds.meta.features
+    assert np.isfinite(ds.columns[keys.TASK_XY]).all() and len(ds.columns[keys.TASK_XY]) == len(ds)

@@ -84,7 +84,10 @@ def test_loss_masks_padded_steps():
     torch.testing.assert_close(policy(batch)[0], before)
 
 
-@pytest.mark.parametrize("extra", [{}, {"wrist_crop": 8}, {"action_modes": 3}])
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"wrist_crop": 8}, {"action_modes": 3}, {"head_film": True, "relative_keypoints": True}],
+)
 def test_save_load_gives_identical_actions(tmp_path, extra):
     torch.manual_seed(1)
     cfg = PolicyConfig(**TINY, **extra)
@@ -193,3 +196,44 @@ def test_action_modes_need_the_chunk_head():
         PolicyConfig(preset="simple", action_modes=2)
     with pytest.raises(SimplevlaError, match="action_modes"):
         PolicyConfig(action_modes=0)
+
+
+def test_aux_probe_learns_task_xy_and_needs_the_feature():
+    torch.manual_seed(0)
+    cfg = PolicyConfig(**TINY, aux_weight=1.0)
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(cfg, batch_size=8)
+    with pytest.raises(SimplevlaError, match="task-xy"):
+        policy(batch)
+    batch[keys.TASK_XY] = torch.rand(8, 4)  # (B, 4) table units
+    opt = torch.optim.Adam(policy.parameters(), lr=5e-3)
+    first = policy(batch)[1]["aux"]
+    for _ in range(150):
+        loss, metrics = policy(batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert metrics["aux"] < first / 5
+    assert "aux" not in make_policy(PolicyConfig(**TINY), STATS, TASKS)(batch)[1]  # off by default
+
+
+def test_relative_keypoints_use_the_renderers_image_convention():
+    """The effector's brightest pixel, read as a spatial-softmax coordinate, sits at the effector."""
+    from simplevla.envs import TabletopEnv
+    from simplevla.models.vision import SpatialSoftmax
+
+    env = TabletopEnv(size=64)
+    obs, _ = env.reset(seed=4)
+    white = torch.from_numpy(obs["pixels"].astype("float32")).sum(-1)  # (H, W)
+    logits = (white >= white.max() - 1).float().flatten() * 50.0  # the effector's (white) pixels
+    pos = SpatialSoftmax(3, 1, 64, 64).pos  # (H*W, 2) in [-1, 1], x right, y down
+    kp = torch.softmax(logits, 0) @ pos  # (2,)
+    x, y = (float(v) for v in obs["agent_pos"])
+    torch.testing.assert_close(kp, torch.tensor([2 * x - 1, 1 - 2 * y]), atol=0.04, rtol=0)
+
+
+def test_head_film_and_relative_keypoints_need_their_parts():
+    with pytest.raises(SimplevlaError, match="head_film"):
+        PolicyConfig(preset="simple", head_film=True)
+    with pytest.raises(SimplevlaError, match="relative_keypoints"):
+        PolicyConfig(**dict(TINY, keypoints=0), relative_keypoints=True)

@@ -120,6 +120,8 @@ def test_dataset_features_must_match_policy():
         make_source(tiny_cache(), PolicyConfig(**dict(TINY, image_size=32)), 0.2, 0, name="ds")
     with pytest.raises(SimplevlaError, match="observation.state' has 2 values, the policy expects 3"):
         make_source(tiny_cache(), PolicyConfig(**TINY, state_dim=3), 0.2, 0)
+    with pytest.raises(SimplevlaError, match=r"aux.task_xy' is missing.*--task-xy"):
+        make_source(tiny_cache(), PolicyConfig(**TINY, aux_weight=1.0), 0.2, 0)
 
 
 KILL_SCRIPT = """

@@ -40,6 +40,7 @@ class TrainingCache:
     tasks: list[str]
     stats: dict
     info: dict
+    task_xy: np.ndarray | None = None  # (N, 4) float32 auxiliary target, when the dataset stores one
 
     def __len__(self) -> int:
         return len(self.frame_task)
@@ -81,6 +82,8 @@ def _write(root: Path, out: Path, chunk: int) -> None:
     np.save(out / "actions.npy", cols[keys.ACTION].astype(np.float32).reshape(n, -1))
     np.save(out / "episode_ends.npy", ds.episode_ends)
     np.save(out / "frame_task.npy", cols[keys.TASK_INDEX].astype(np.int64))
+    if keys.TASK_XY in cols:
+        np.save(out / "task_xy.npy", cols[keys.TASK_XY].astype(np.float32).reshape(n, 4))
     meta = {
         "version": CACHE_VERSION,
         "dataset": str(root),
@@ -104,6 +107,7 @@ def open_cache(path: Path) -> TrainingCache:
         tasks=meta["tasks"],
         stats=meta["stats"],
         info=meta["info"],
+        task_xy=np.load(path / "task_xy.npy") if (path / "task_xy.npy").is_file() else None,
     )
 
 

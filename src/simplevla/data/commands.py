@@ -35,6 +35,8 @@ class RecordCommand:
     """std of the expert's Gaussian action noise (executed, not stored: DART-style)"""
     front_starts: float = 0.0
     """share of pushing episodes that start with the effector against the object, on its target side"""
+    task_xy: bool = False
+    """also store aux.task_xy per frame (task object and goal positions), a training-only auxiliary target"""
     max_steps: int | None = None
     """episode step limit (default: the env's)"""
     resume: bool = False
@@ -59,6 +61,7 @@ class RecordCommand:
             max_steps=self.max_steps,
             noise=self.noise,
             front_starts=self.front_starts,
+            task_xy=self.task_xy,
         )
         return record(
             self.out,

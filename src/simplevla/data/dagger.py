@@ -31,7 +31,9 @@ from simplevla.errors import SimplevlaError
 DAGGER_SEED_START = 500_000  # DAgger rollouts use seeds from here up: above recording, below evaluation
 
 
-def continuation(scratch, expert_state: tuple, obs: dict, task: str, horizon: int) -> Episode:
+def continuation(
+    scratch, expert_state: tuple, obs: dict, task: str, horizon: int, task_xy: bool = False
+) -> Episode:
     """The expert's next `horizon` steps from the state `scratch` was just restored to, as an episode.
 
     expert_state: (phase, separate plan) of the expert that shadowed the policy, so the continuation picks
@@ -41,8 +43,9 @@ def continuation(scratch, expert_state: tuple, obs: dict, task: str, horizon: in
 
     expert = Expert(scratch)
     expert.phase, expert._separate_choice = expert_state
-    pixels, state, action, success = [], [], [], []
+    pixels, state, action, success, xy = [], [], [], [], []
     for _ in range(horizon):
+        xy.append(expert.task_xy())
         a = expert.act()  # float32 (2,) clean
         pixels.append(obs[keys.ENV_PIXELS])
         state.append(np.asarray(obs[keys.ENV_AGENT_POS], np.float32))
@@ -61,6 +64,8 @@ def continuation(scratch, expert_state: tuple, obs: dict, task: str, horizon: in
         keys.DONE: done,
         keys.SUCCESS: np.asarray(success),
     }
+    if task_xy:  # the dataset stores the auxiliary target: continuations carry it too
+        arrays[keys.TASK_XY] = np.stack(xy)  # (T, 4)
     return make_episode(task, arrays)
 
 
@@ -78,7 +83,7 @@ class _Slot:
 
 
 def rollout_continuations(
-    policy, seeds: list[int], n_envs: int = 32, size: int = 64
+    policy, seeds: list[int], n_envs: int = 32, size: int = 64, task_xy: bool = False
 ) -> tuple[list[Episode], dict]:
     """Roll `policy` out on one episode per seed (n_envs at a time, one batched forward per step) and
     return the expert continuations from every state where it predicted a chunk, plus counts."""
@@ -108,7 +113,7 @@ def rollout_continuations(
             if len(s.queue) == cfg.n_action_steps:  # the policy just planned from this state
                 scratch.set_state(s.env.get_state())
                 state = (s.expert.phase, s.expert._separate_choice)
-                out.append(continuation(scratch, state, s.obs, s.task, cfg.chunk_size))
+                out.append(continuation(scratch, state, s.obs, s.task, cfg.chunk_size, task_xy))
                 counts["continuations"] += 1
                 counts["frames"] += len(out[-1])
             action = np.clip(s.queue.pop(0), -1.0, 1.0).astype(np.float32)
@@ -121,21 +126,23 @@ def rollout_continuations(
     return out, counts
 
 
-def _worker(args: tuple[str, list[int], int, int]) -> tuple[list[Episode], dict]:
+def _worker(args: tuple[str, list[int], int, int, bool]) -> tuple[list[Episode], dict]:
     from simplevla.models.checkpoint import load_policy
 
-    path, seeds, n_envs, size = args
+    path, seeds, n_envs, size, task_xy = args
     torch.set_num_threads(1)
-    return rollout_continuations(load_policy(path), seeds, n_envs, size)
+    return rollout_continuations(load_policy(path), seeds, n_envs, size, task_xy)
 
 
-def _parallel(path: str, seeds: list[int], workers: int, n_envs: int, size: int) -> Iterator[tuple]:
+def _parallel(
+    path: str, seeds: list[int], workers: int, n_envs: int, size: int, task_xy: bool
+) -> Iterator[tuple]:
     if workers <= 1:
-        yield _worker((path, seeds, n_envs, size))
+        yield _worker((path, seeds, n_envs, size, task_xy))
         return
     parts = [seeds[w::workers] for w in range(workers)]
     with mp.get_context().Pool(workers) as pool:
-        yield from pool.imap(_worker, [(path, p, n_envs, size) for p in parts if p])
+        yield from pool.imap(_worker, [(path, p, n_envs, size, task_xy) for p in parts if p])
 
 
 def dagger(
@@ -160,6 +167,7 @@ def dagger(
     old = load_dataset(dataset)
     meta = dict(old.meta.info.get("simplevla", {}))
     size = int(old.meta.features[keys.IMAGE]["shape"][0])
+    task_xy = keys.TASK_XY in old.meta.features
     if load_policy(ckpt).config.image_size != size:
         raise SimplevlaError(f"dagger: {ckpt} expects other images than {dataset} holds ({size}x{size})")
     rounds = list(meta.get("dagger", []))
@@ -175,14 +183,17 @@ def dagger(
     counts = {"episodes": 0, "policy_successes": 0, "continuations": 0, "frames": 0}
 
     def new_episodes() -> Iterator[Episode]:
-        for eps, c in _parallel(str(ckpt), list(range(start, start + episodes)), workers, envs, size):
+        for eps, c in _parallel(
+            str(ckpt), list(range(start, start + episodes)), workers, envs, size, task_xy
+        ):
             for k in counts:
                 counts[k] += c[k]
             yield from eps
 
     rounds.append({"policy": str(ckpt), "seeds": [start, start + episodes]})
     meta["dagger"] = rounds
-    info = write_dataset(dataset, tabletop_features(size), new_episodes(), meta, episodes_of(old))
+    features = tabletop_features(size, task_xy=task_xy)
+    info = write_dataset(dataset, features, new_episodes(), meta, episodes_of(old))
     rounds[-1].update(counts)  # (for the summary; info.json lists the round's policy and seeds)
     seconds = time.perf_counter() - t0
     return {

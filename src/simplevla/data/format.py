@@ -46,8 +46,10 @@ _ARROW = {
 IMAGE_STRUCT = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 
 
-def tabletop_features(size: int, state_dim: int = 2, action_dim: int = 2) -> dict:
-    """The feature dict of a Tabletop recording (DESIGN.md section 3), index columns last."""
+def tabletop_features(size: int, state_dim: int = 2, action_dim: int = 2, task_xy: bool = False) -> dict:
+    """The feature dict of a Tabletop recording (DESIGN.md section 3), index columns last. With `task_xy`,
+    also the privileged auxiliary target `aux.task_xy` (never a policy input)."""
+    aux = {keys.TASK_XY: {"dtype": "float32", "shape": [4], "names": ["obj_x", "obj_y", "goal_x", "goal_y"]}}
     return {
         keys.IMAGE: {"dtype": "image", "shape": [size, size, 3], "names": ["height", "width", "channels"]},
         keys.STATE: {"dtype": "float32", "shape": [state_dim], "names": ["x", "y"][:state_dim] or None},
@@ -55,6 +57,7 @@ def tabletop_features(size: int, state_dim: int = 2, action_dim: int = 2) -> dic
         keys.REWARD: {"dtype": "float32", "shape": [1], "names": None},
         keys.DONE: {"dtype": "bool", "shape": [1], "names": None},
         keys.SUCCESS: {"dtype": "bool", "shape": [1], "names": None},
+        **(aux if task_xy else {}),
         **INDEX_FEATURES,
     }
 

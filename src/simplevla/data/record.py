@@ -38,6 +38,7 @@ class EnvSpec:
     max_steps: int | None = None
     noise: float = 0.1
     front_starts: float = 0.0  # share of pushing episodes that start against the object's target side
+    task_xy: bool = False  # also store `aux.task_xy` (task object and goal positions) per frame
 
 
 def _maybe_front_start(env, expert, spec: EnvSpec, seed: int) -> bool:
@@ -66,8 +67,10 @@ def run_episode(env, expert_cls, spec: EnvSpec, seed: int) -> Episode | None:
     if _maybe_front_start(env, expert, spec, seed):
         obs = env.unwrapped._observe()
     task = str(env.unwrapped.task)
-    pixels, state, action, reward, done, success = [], [], [], [], [], []
+    pixels, state, action, reward, done, success, task_xy = [], [], [], [], [], [], []
     for _ in range(SAFETY_MAX_STEPS):
+        if spec.task_xy:
+            task_xy.append(expert.task_xy())
         clean = np.asarray(expert.act(), np.float32)  # (2,) the label
         pixels.append(obs[keys.ENV_PIXELS])
         state.append(np.asarray(obs[keys.ENV_AGENT_POS], np.float32))
@@ -89,6 +92,8 @@ def run_episode(env, expert_cls, spec: EnvSpec, seed: int) -> Episode | None:
         keys.DONE: np.asarray(done),
         keys.SUCCESS: np.asarray(success),
     }
+    if spec.task_xy:
+        arrays[keys.TASK_XY] = np.stack(task_xy)  # (T, 4)
     return make_episode(task, arrays, seed=seed)
 
 
@@ -107,8 +112,11 @@ def _tabletop_rollout(env, spec: EnvSpec, seed: int) -> tuple[str, dict[str, np.
     action = np.empty((SAFETY_MAX_STEPS, 2), np.float32)
     success = np.zeros(SAFETY_MAX_STEPS, bool)
     done = np.zeros(SAFETY_MAX_STEPS, bool)
+    task_xy = np.empty((SAFETY_MAX_STEPS, 4), np.float32) if spec.task_xy else None
     renderer, t = env._renderer, 0
     while t < SAFETY_MAX_STEPS:
+        if task_xy is not None:
+            task_xy[t] = expert.task_xy()
         clean = expert.act()  # float32 (2,), the label
         renderer.render_into(pixels[t], env._pos, env._pusher_pos)
         state[t] = env._pusher_pos  # cast to float32, like obs["agent_pos"]
@@ -130,6 +138,8 @@ def _tabletop_rollout(env, spec: EnvSpec, seed: int) -> tuple[str, dict[str, np.
         keys.DONE: done[:t].copy(),
         keys.SUCCESS: success[:t].copy(),
     }
+    if task_xy is not None:
+        arrays[keys.TASK_XY] = task_xy[:t].copy()  # (T, 4)
     return str(env.task), arrays
 
 
@@ -198,6 +208,12 @@ def _previous(out: Path, spec: EnvSpec):
             f"{out / 'meta/info.json'}: field 'features.observation.image.shape' is "
             f"{old_size}x{old_size}; resume with --size {old_size}"
         )
+    if (keys.TASK_XY in ds.meta.features) != spec.task_xy:
+        flag = "--task-xy" if keys.TASK_XY in ds.meta.features else "no --task-xy"
+        raise SimplevlaError(
+            f"{out / 'meta/info.json'}: field 'features.{keys.TASK_XY}' is "
+            f"{'present' if keys.TASK_XY in ds.meta.features else 'absent'}; resume with {flag}"
+        )
     return ds, meta
 
 
@@ -250,7 +266,8 @@ def record(
         "failed_seeds": failed,
         "note": "episode seeds are seed_ranges minus failed_seeds, in order",
     }
-    info = write_dataset(out, tabletop_features(spec.size), successful(), extra, keep)
+    features = tabletop_features(spec.size, task_xy=spec.task_xy)
+    info = write_dataset(out, features, successful(), extra, keep)
     bar.close()
     seconds = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts)

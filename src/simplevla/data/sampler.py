@@ -83,7 +83,7 @@ class WindowSampler:
         if n_obs > 1:
             image, state = image.view(b, n_obs, 3, h, w), state.view(b, n_obs, -1)
         task_index = self.cache.frame_task[t]  # (B,)
-        return {
+        batch = {
             keys.IMAGE: image,  # (B, 3, H, W) or (B, T, 3, H, W)
             keys.STATE: state,  # (B, S) or (B, T, S)
             keys.ACTION: torch.from_numpy(self.cache.actions[act]),  # (B, C, A)
@@ -91,6 +91,10 @@ class WindowSampler:
             keys.TASK: [self.cache.tasks[i] for i in task_index],
             keys.TASK_INDEX: torch.from_numpy(task_index.astype(np.int64)),  # (B,)
         }
+        task_xy = getattr(self.cache, "task_xy", None)
+        if task_xy is not None:
+            batch[keys.TASK_XY] = torch.from_numpy(task_xy[t])  # (B, 4) at the current frame
+        return batch
 
     def batch_indices(self, step: int, batch_size: int) -> np.ndarray:
         """Sample positions for training step `step`: epoch = step // (len // batch_size), shuffled by

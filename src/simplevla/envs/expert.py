@@ -126,6 +126,18 @@ class Expert:
         spec = self._env.task_spec
         return None if spec["family"] == "reach" else self._push_goal(spec, self._env._pos)
 
+    def task_xy(self) -> np.ndarray:
+        """float32 (4,): centre of the object the expert moves (for `separate`, the one it pushes) and the
+        point that centre should reach; `reach`: the object's centre twice."""
+        goal = self.push_goal()
+        if goal is None:
+            i = self._env.task_spec["objects"][0]["index"]
+            obj = self._env._pos[i]
+            return np.array([obj[0], obj[1], obj[0], obj[1]], np.float32)
+        i, target = goal
+        obj = self._env._pos[i]
+        return np.array([obj[0], obj[1], target[0], target[1]], np.float32)
+
     # ----- planning -----------------------------------------------------------------------------
     def _push_goal(self, spec: dict, pos: np.ndarray) -> tuple[int, np.ndarray]:
         """(object index, target point for its centre) for a pushing family."""

@@ -39,6 +39,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         keypoint_offsets=False,
         wrist_crop=0,
         action_modes=1,
+        aux_weight=0.0,
+        head_film=False,
+        relative_keypoints=False,
     ),
     # The strongest combination measured (see README "Policies and training"): FiLM-conditioned GroupNorm
     # CNN with spatial-softmax keypoints, LSTM instruction encoder, effector state, chunked L1 head.
@@ -61,6 +64,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         word_dropout=0.1,
         keypoint_offsets=True,
         action_modes=1,
+        aux_weight=0.0,
+        head_film=False,
+        relative_keypoints=False,
         wrist_crop=0,  # 16 lowers validation loss (0.268 vs 0.312) but not success, and costs ~12% speed
     ),
 }
@@ -72,6 +78,9 @@ LEGACY_DEFAULTS: dict[str, Any] = {
     "keypoint_offsets": False,
     "wrist_crop": 0,
     "action_modes": 1,
+    "aux_weight": 0.0,
+    "head_film": False,
+    "relative_keypoints": False,
 }
 
 
@@ -101,6 +110,9 @@ class PolicyConfig:
     text_embed_dim: int | None = None  # word embedding size (lstm)
     text_dim: int | None = None  # instruction embedding size
     head_hidden: int | None = None  # hidden width of the action head MLP
+    head_film: bool | None = None  # chunk head: the instruction FiLM-modulates its hidden layers
+    relative_keypoints: bool | None = None  # convnet keypoints: also feed them relative to the effector
+    aux_weight: float | None = None  # weight of the auxiliary aux.task_xy loss (0 = off)
     word_dropout: float | None = None  # lstm: chance that training replaces a word by <unk> (unseen words)
     normalization: Literal["min_max", "mean_std"] = "min_max"
 
@@ -148,6 +160,12 @@ class PolicyConfig:
             raise bad("wrist_crop", f"must be 0 (off) or between 4 and image_size ({self.image_size})")
         if self.wrist_crop and not self.use_state:
             raise bad("wrist_crop", "the crop is centred on the effector state; set --policy.use-state")
+        if self.head_film and self.head != "chunk":
+            raise bad("head_film", "FiLM in the head needs the chunk head; set --policy.head chunk")
+        if self.relative_keypoints and not (self.keypoints and self.use_state and self.vision == "convnet"):
+            raise bad("relative_keypoints", "needs convnet keypoints (> 0) and --policy.use-state")
+        if not self.aux_weight >= 0.0:
+            raise bad("aux_weight", "must be >= 0 (0 turns the auxiliary task_xy loss off)")
         if not 0.0 <= self.word_dropout < 1.0:
             raise bad("word_dropout", "must be in [0, 1), e.g. 0.1")
         if self.keypoints < 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from torch import nn
+
 from simplevla.errors import SimplevlaError
 from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator
@@ -50,11 +52,14 @@ def make_policy(
     wrist = WristNet(cfg.wrist_crop) if cfg.wrist_crop else None
     in_dim = vision.out_dim + text.out_dim + (cfg.state_dim if cfg.use_state else 0)
     in_dim += wrist.out_dim if wrist is not None else 0
+    in_dim += 2 * cfg.keypoints if cfg.relative_keypoints else 0
     if cfg.head == "tanh":
         head = TanhHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
     else:
-        head = ChunkHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim, cfg.action_modes)
-    return VLAPolicy(cfg, normalizer, vision, text, film, head, wrist)
+        film_dim = text.out_dim if cfg.head_film else 0
+        head = ChunkHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim, cfg.action_modes, film_dim)
+    aux = nn.Linear(in_dim, 4) if cfg.aux_weight > 0 else None  # reads task_xy off the fused features
+    return VLAPolicy(cfg, normalizer, vision, text, film, head, wrist, aux)
 
 
 def num_params(policy: VLAPolicy, trainable_only: bool = True) -> int:

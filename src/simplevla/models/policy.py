@@ -38,6 +38,7 @@ class VLAPolicy(nn.Module):
         film: FiLMGenerator | None,
         head: nn.Module,
         wrist: nn.Module | None = None,
+        aux: nn.Module | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -47,6 +48,7 @@ class VLAPolicy(nn.Module):
         self.film = film
         self.head = head
         self.wrist = wrist
+        self.aux = aux  # linear probe for the auxiliary task_xy target (training only), or None
         self._queue: deque[torch.Tensor] = deque()
 
     @property
@@ -77,6 +79,11 @@ class VLAPolicy(nn.Module):
 
     def _predict(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Normalized action chunks (B, K, chunk, A) and their mode logits (B, K) (K = action_modes)."""
+        return self.head(*self._fused(batch))  # (B, K, chunk, A), (B, K)
+
+    def _fused(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The head's input (vision, instruction and state features side by side, (B, D)) and its FiLM
+        condition (the instruction embedding (B, Dt), or None)."""
         self._check(batch)
         device = self._device()
         image = batch[keys.IMAGE].to(device, non_blocking=True)  # (B, 3, H, W)
@@ -87,12 +94,18 @@ class VLAPolicy(nn.Module):
         if self.config.use_state:
             raw_state = batch[keys.STATE].to(device).float()  # (B, S) table units
             state = self.normalizer.state(raw_state)  # (B, S)
+            if self.config.relative_keypoints:  # keypoints are (x right, y down) in [-1, 1]
+                k = self.config.keypoints
+                eff = torch.stack([2 * raw_state[:, 0] - 1, 1 - 2 * raw_state[:, 1]], dim=-1)  # (B, 2)
+                rel = vision[:, : 2 * k].view(-1, k, 2) - eff[:, None]  # (B, K, 2)
+                vision = torch.cat([vision, rel.flatten(1)], dim=-1)  # (B, Dv + 2K)
             if self.wrist is not None:
                 vision = torch.cat([vision, self.wrist(image, raw_state[:, :2])], dim=-1)  # (B, Dv + Dw)
-        return self.head(concat(vision, text, state))  # (B, K, chunk, A), (B, K)
+        return concat(vision, text, state), (text if self.config.head_film else None)  # (B, D), (B, Dt)
 
     def forward(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
-        preds, logits = self._predict(batch)  # (B, K, chunk, A), (B, K)
+        fused, cond = self._fused(batch)  # (B, D), (B, Dt) or None
+        preds, logits = self.head(fused, cond)  # (B, K, chunk, A), (B, K)
         device = preds.device
         target = self.normalizer.action(batch[keys.ACTION].to(device).float())  # (B, chunk, A)
         if target.shape != preds[:, 0].shape:
@@ -109,8 +122,24 @@ class VLAPolicy(nn.Module):
         total = valid.sum().clamp_min(1.0)
         if preds.shape[1] == 1:
             loss = (frame_err[:, 0] * valid).sum() / total
-            return loss, {"loss": loss.item()}
-        return self._modes_loss(frame_err, logits, valid, total)
+            metrics = {"loss": loss.item()}
+        else:
+            loss, metrics = self._modes_loss(frame_err, logits, valid, total)
+        if self.aux is not None:
+            aux = self._aux_loss(fused, batch)
+            loss = loss + self.config.aux_weight * aux
+            metrics.update(loss=loss.item(), aux=aux.item())
+        return loss, metrics
+
+    def _aux_loss(self, fused: torch.Tensor, batch: dict) -> torch.Tensor:
+        """L1 between the probe's reading of the fused features and aux.task_xy, both mapped to [-1, 1]."""
+        if keys.TASK_XY not in batch:
+            raise SimplevlaError(
+                f"policy config aux_weight={self.config.aux_weight} needs the dataset feature "
+                f"'{keys.TASK_XY}'; record with --task-xy, or train with --policy.aux-weight 0"
+            )
+        target = batch[keys.TASK_XY].to(fused.device).float() * 2.0 - 1.0  # (B, 4)
+        return (self.aux(fused) - target).abs().mean()
 
     def _modes_loss(
         self, frame_err: torch.Tensor, logits: torch.Tensor, valid: torch.Tensor, total: torch.Tensor

@@ -106,5 +106,10 @@ def check_features(cache: object, policy: PolicyConfig, name: str) -> None:
             f"'{keys.ACTION}' has {cache.actions.shape[1]} values, the policy expects "
             f"{policy.action_dim} (--policy.action-dim)"
         )
+    if policy.aux_weight > 0 and getattr(cache, "task_xy", None) is None:
+        diffs.append(
+            f"'{keys.TASK_XY}' is missing, and the policy's auxiliary loss (aux_weight={policy.aux_weight}) "
+            f"reads it (record with --task-xy, or train with --policy.aux-weight 0)"
+        )
     if diffs:
         raise SimplevlaError(f"{name}: dataset features do not match the policy: " + "; ".join(diffs))

@@ -1,0 +1,52 @@
+"""The auxiliary `aux.task_xy` target: recorded per frame, cached, sampled, and refused where it is absent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simplevla import keys
+from simplevla.data import WindowSampler, build_cache, load_dataset
+from simplevla.data.record import EnvSpec, record
+from simplevla.envs import Expert, TabletopEnv
+from simplevla.errors import SimplevlaError
+
+
+@pytest.fixture(scope="module")
+def xy_data(tmp_path_factory):
+    out = tmp_path_factory.mktemp("xy") / "data"
+    record(out, 12, EnvSpec(size=32, noise=0.1, task_xy=True), progress=False)
+    return out
+
+
+def test_first_frame_is_the_scene_and_goal_from_the_seed(xy_data):
+    ds = load_dataset(xy_data)
+    assert ds.meta.features[keys.TASK_XY]["shape"] == [4]
+    xy, starts = ds.columns[keys.TASK_XY], np.concatenate([[0], ds.episode_ends[:-1]])
+    env = TabletopEnv(size=32)
+    for e, start in enumerate(starts):
+        env.reset(seed=e)  # recording seeds are 0, 1, ... (no failures at this size)
+        expert = Expert(env)
+        expert.reset()
+        goal = expert.push_goal()  # (the object that moves: for `separate`, the one the expert pushes)
+        i = env.task_spec["objects"][0]["index"] if goal is None else goal[0]
+        np.testing.assert_allclose(xy[start, :2], env.object_positions[i], atol=1e-6)
+        want = env.object_positions[i] if goal is None else goal[1]  # reach: the object itself
+        np.testing.assert_allclose(xy[start, 2:], want, atol=1e-6)
+
+
+def test_sampler_batches_carry_the_current_frame(xy_data):
+    ds = load_dataset(xy_data)
+    sampler = WindowSampler(build_cache(xy_data), chunk_size=4, split="all", val_fraction=0.0)
+    idx = np.array([0, 5, 17, len(sampler) - 1])
+    batch = sampler.get_batch(idx)
+    np.testing.assert_array_equal(batch[keys.TASK_XY].numpy(), ds.columns[keys.TASK_XY][idx])
+
+
+def test_plain_recordings_have_no_aux_feature_and_resume_must_match(tmp_path, xy_data):
+    plain = tmp_path / "plain"
+    record(plain, 2, EnvSpec(size=32), progress=False)
+    assert keys.TASK_XY not in load_dataset(plain).meta.features
+    assert build_cache(plain).task_xy is None
+    with pytest.raises(SimplevlaError, match="task_xy"):
+        record(plain, 2, EnvSpec(size=32, task_xy=True), resume=True, progress=False)
