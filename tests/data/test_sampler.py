@@ -47,6 +47,20 @@ def test_cache_reused_then_rebuilt_when_dataset_changes(tmp_path):
     assert second.path != first.path and len(second.frame_task) == 12
 
 
+def test_full_disk_is_a_clear_error_and_leaves_no_cache(tmp_path, monkeypatch):
+    import shutil
+
+    from simplevla.errors import SimplevlaError
+
+    root = tmp_path / "ds"
+    write_synthetic(root, [3, 4])
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=1 << 20))  # 1 MiB free
+    with pytest.raises(SimplevlaError, match=r"needs .* GiB and only 0\.0 GiB is free.*--cache-dir"):
+        build_cache(root)
+    assert list((root / ".cache").iterdir()) == []  # the half-built cache directory was removed
+
+
 def test_window_and_padding_at_episode_edges(cache):
     s = WindowSampler(cache, chunk_size=4, n_obs_steps=3, split="all")
     # episode 2 spans frames 6..12; sample frame 6 (its first) and 11 (second to last)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 from simplevla import keys
 from simplevla.atomic import atomic_dir
 from simplevla.data.reader import load_dataset
+from simplevla.errors import SimplevlaError
 
 CACHE_VERSION = 1
 _FILES = ("images.npy", "states.npy", "actions.npy", "episode_ends.npy", "frame_task.npy", "meta.json")
@@ -70,6 +72,12 @@ def _write(root: Path, out: Path, chunk: int) -> None:
     if image_key is None:
         raise ValueError(f"{root}: the dataset has no image or video feature to cache")
     n, (h, w, c) = len(ds), ds.meta.features[image_key]["shape"]
+    need, free = n * h * w * c + (64 << 20), shutil.disk_usage(out).free  # frames + ~64 MiB of the rest
+    if free < need:  # a memory map written past a full disk dies with SIGBUS, not an error
+        raise SimplevlaError(
+            f"{out.parent}: the training cache of {root} needs {need / 2**30:.1f} GiB and only "
+            f"{free / 2**30:.1f} GiB is free on that disk; free some space or pass --cache-dir on another disk"
+        )
     images = np.lib.format.open_memmap(out / "images.npy", mode="w+", dtype=np.uint8, shape=(n, h, w, c))
     pos = 0
     for block in ds.iter_images(image_key, chunk):  # (n_chunk, H, W, 3)
