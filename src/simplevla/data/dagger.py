@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from simplevla import keys
+from simplevla.data.record import episode_arrays, write_dataset
 from simplevla.data.writer import Episode, episodes_of, make_episode
 from simplevla.errors import SimplevlaError
 
@@ -54,19 +55,11 @@ def continuation(
         success.append(bool(info["is_success"]))
         if terminated or success[-1]:
             break
-    done = np.zeros(len(action), bool)
-    done[-1] = True
-    arrays = {
-        keys.IMAGE: np.stack(pixels).astype(np.uint8),  # (T, H, W, 3)
-        keys.STATE: np.stack(state),  # (T, 2)
-        keys.ACTION: np.stack(action),  # (T, 2)
-        keys.REWARD: np.asarray(success, np.float32),
-        keys.DONE: done,
-        keys.SUCCESS: np.asarray(success),
-    }
-    if task_xy:  # the dataset stores the auxiliary target: continuations carry it too
-        arrays[keys.TASK_XY] = np.stack(xy)  # (T, 4)
-    return make_episode(task, arrays)
+    done = [False] * (len(action) - 1) + [True]
+    # reward = success, as in a recording; when the dataset stores aux.task_xy, continuations carry it too
+    return make_episode(
+        task, episode_arrays(pixels, state, action, success, done, success, xy if task_xy else None)
+    )
 
 
 class _Slot:
@@ -156,9 +149,8 @@ def dagger(
     """One DAgger round: roll `policy` out on `episodes` seeds and append the expert continuations."""
     from simplevla.data.format import tabletop_features
     from simplevla.data.reader import load_dataset
-    from simplevla.data.record import write_dataset
     from simplevla.envs import EVAL_SEED_START
-    from simplevla.models.checkpoint import load_policy, resolve_checkpoint
+    from simplevla.models.checkpoint import read_config, resolve_checkpoint
 
     dataset = Path(dataset)
     if episodes < 1 or envs < 1:
@@ -168,7 +160,7 @@ def dagger(
     meta = dict(old.meta.info.get("simplevla", {}))
     size = int(old.meta.features[keys.IMAGE]["shape"][0])
     task_xy = keys.TASK_XY in old.meta.features
-    if load_policy(ckpt).config.image_size != size:
+    if read_config(ckpt).image_size != size:  # the config alone: the workers load the weights
         raise SimplevlaError(f"dagger: {ckpt} expects other images than {dataset} holds ({size}x{size})")
     rounds = list(meta.get("dagger", []))
     start = seed if seed is not None else max((r["seeds"][1] for r in rounds), default=DAGGER_SEED_START)
@@ -194,7 +186,6 @@ def dagger(
     meta["dagger"] = rounds
     features = tabletop_features(size, task_xy=task_xy)
     info = write_dataset(dataset, features, new_episodes(), meta, episodes_of(old))
-    rounds[-1].update(counts)  # (for the summary; info.json lists the round's policy and seeds)
     seconds = time.perf_counter() - t0
     return {
         "dataset": str(dataset),

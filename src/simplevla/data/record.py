@@ -50,6 +50,23 @@ def _maybe_front_start(env, expert, spec: EnvSpec, seed: int) -> bool:
     return place_in_front(env, expert, np.random.default_rng([seed, 2]))
 
 
+def episode_arrays(
+    pixels: list, state: list, action: list, reward: list, done: list, success: list, task_xy: list | None
+) -> dict[str, np.ndarray]:
+    """Per-step lists of one recorded episode -> the arrays `make_episode` takes (task_xy: None = absent)."""
+    arrays = {
+        keys.IMAGE: np.stack(pixels).astype(np.uint8),  # (T, H, W, 3)
+        keys.STATE: np.stack(state),  # (T, 2)
+        keys.ACTION: np.stack(action),  # (T, 2)
+        keys.REWARD: np.asarray(reward, np.float32),
+        keys.DONE: np.asarray(done),
+        keys.SUCCESS: np.asarray(success),
+    }
+    if task_xy is not None:
+        arrays[keys.TASK_XY] = np.stack(task_xy)  # (T, 4)
+    return arrays
+
+
 def run_episode(env, expert_cls, spec: EnvSpec, seed: int) -> Episode | None:
     """Roll out one expert episode; None when the expert fails.
 
@@ -84,16 +101,7 @@ def run_episode(env, expert_cls, spec: EnvSpec, seed: int) -> Episode | None:
     if not success[-1]:
         return None
     done[-1] = True
-    arrays = {
-        keys.IMAGE: np.stack(pixels).astype(np.uint8),  # (T, H, W, 3)
-        keys.STATE: np.stack(state),  # (T, 2)
-        keys.ACTION: np.stack(action),  # (T, 2)
-        keys.REWARD: np.asarray(reward, np.float32),
-        keys.DONE: np.asarray(done),
-        keys.SUCCESS: np.asarray(success),
-    }
-    if spec.task_xy:
-        arrays[keys.TASK_XY] = np.stack(task_xy)  # (T, 4)
+    arrays = episode_arrays(pixels, state, action, reward, done, success, task_xy if spec.task_xy else None)
     return make_episode(task, arrays, seed=seed)
 
 
@@ -208,11 +216,11 @@ def _previous(out: Path, spec: EnvSpec):
             f"{out / 'meta/info.json'}: field 'features.observation.image.shape' is "
             f"{old_size}x{old_size}; resume with --size {old_size}"
         )
-    if (keys.TASK_XY in ds.meta.features) != spec.task_xy:
-        flag = "--task-xy" if keys.TASK_XY in ds.meta.features else "no --task-xy"
+    has_xy = keys.TASK_XY in ds.meta.features
+    if has_xy != spec.task_xy:
         raise SimplevlaError(
             f"{out / 'meta/info.json'}: field 'features.{keys.TASK_XY}' is "
-            f"{'present' if keys.TASK_XY in ds.meta.features else 'absent'}; resume with {flag}"
+            f"{'present' if has_xy else 'absent'}; resume with {'--task-xy' if has_xy else 'no --task-xy'}"
         )
     return ds, meta
 

@@ -130,12 +130,9 @@ class Expert:
         """float32 (4,): centre of the object the expert moves (for `separate`, the one it pushes) and the
         point that centre should reach; `reach`: the object's centre twice."""
         goal = self.push_goal()
-        if goal is None:
-            i = self._env.task_spec["objects"][0]["index"]
-            obj = self._env._pos[i]
-            return np.array([obj[0], obj[1], obj[0], obj[1]], np.float32)
-        i, target = goal
+        i = self._env.task_spec["objects"][0]["index"] if goal is None else goal[0]
         obj = self._env._pos[i]
+        target = obj if goal is None else goal[1]
         return np.array([obj[0], obj[1], target[0], target[1]], np.float32)
 
     # ----- planning -----------------------------------------------------------------------------
