@@ -67,6 +67,7 @@ def main() -> None:
         out[f"distance {lo}-{hi}"] = {
             "n": int(m.sum()),
             "expert_abs_angle": round(float(np.abs(r[m, 1]).mean()), 1),
+            "policy_abs_angle": round(float(np.abs(r[m, 2]).mean()), 1),
             "policy_angle_toward_expert_side": round(float((side * r[m, 2]).mean()), 1),
             "policy_same_side": round(float((np.sign(r[m, 2]) == side).mean()), 2),
         }

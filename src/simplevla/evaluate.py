@@ -144,6 +144,7 @@ def evaluate(
         recorded = 0
         for start in range(0, episodes, vec.num_envs):
             wave = seeds[start : start + vec.num_envs]
+            torch.manual_seed(wave[0])  # a sampling head (flow) draws the same noise on every rerun
             if len(wave) < vec.num_envs:
                 vec.close()
                 vec = _make_vec(family, split, size, len(wave), max_steps)

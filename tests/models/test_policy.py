@@ -74,19 +74,28 @@ def test_overfits_one_batch(preset):
     assert loss.item() < first / 10
 
 
-def test_loss_masks_padded_steps():
-    cfg = PolicyConfig(**TINY, chunk_size=4, n_action_steps=2)
+@pytest.mark.parametrize("head", ["chunk", "flow"])
+def test_loss_masks_padded_steps(head):
+    cfg = PolicyConfig(**TINY, head=head, chunk_size=4, n_action_steps=2)
     policy = make_policy(cfg, STATS, TASKS)
     batch = make_batch(cfg)
     batch[keys.ACTION_IS_PAD][:, 2:] = True
+    torch.manual_seed(3)  # the flow loss draws noise and times: draw the same ones twice
     before = policy(batch)[0]
     batch[keys.ACTION][:, 2:] = 1e6  # padded targets must not matter
+    torch.manual_seed(3)
     torch.testing.assert_close(policy(batch)[0], before)
 
 
 @pytest.mark.parametrize(
     "extra",
-    [{}, {"wrist_crop": 8}, {"action_modes": 3}, {"head_film": True, "relative_keypoints": True}],
+    [
+        {},
+        {"wrist_crop": 8},
+        {"action_modes": 3},
+        {"head_film": True, "relative_keypoints": True},
+        {"head": "flow"},
+    ],
 )
 def test_save_load_gives_identical_actions(tmp_path, extra):
     torch.manual_seed(1)
@@ -103,7 +112,10 @@ def test_save_load_gives_identical_actions(tmp_path, extra):
     assert loaded.config == cfg and not loaded.training
     batch = make_batch(cfg, batch_size=5)
     batch[keys.TASK][0] = "push the purple thing"  # unseen words go through <unk> in both
-    assert torch.equal(policy.predict_action_chunk(batch), loaded.predict_action_chunk(batch))
+    torch.manual_seed(2)  # the flow head samples: the same noise must give the same chunk
+    before = policy.predict_action_chunk(batch)
+    torch.manual_seed(2)
+    assert torch.equal(before, loaded.predict_action_chunk(batch))
 
 
 def test_select_action_queue_semantics():
@@ -237,3 +249,34 @@ def test_head_film_and_relative_keypoints_need_their_parts():
         PolicyConfig(preset="simple", head_film=True)
     with pytest.raises(SimplevlaError, match="relative_keypoints"):
         PolicyConfig(**dict(TINY, keypoints=0), relative_keypoints=True)
+
+
+def test_flow_head_samples_one_way_or_the_other():
+    """Same two-way labels as above: the flow head's samples land near +0.6 or -0.6, both occur, and few
+    fall in between (where an L1 head puts its single answer)."""
+    torch.manual_seed(0)
+    cfg = PolicyConfig(**TINY, head="flow", chunk_size=2, n_action_steps=1)
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(cfg, batch_size=8)
+    for k in (keys.IMAGE, keys.STATE):
+        batch[k] = batch[k][:1].expand_as(batch[k]).clone()  # (B, ...) the same observation 8 times
+    batch[keys.TASK] = [TASKS[0]] * 8
+    batch[keys.ACTION] = torch.tensor([0.6, -0.6]).repeat(4)[:, None, None].expand(8, 2, 2).clone()
+    opt = torch.optim.Adam(policy.parameters(), lr=5e-3)
+    for _ in range(1000):
+        loss, _ = policy(batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    policy.eval()
+    many = {
+        k: (v[:1].expand(64, *v.shape[1:]) if torch.is_tensor(v) else v[:1] * 64) for k, v in batch.items()
+    }
+    samples = policy.predict_action_chunk(many).mean(dim=(1, 2))  # (64,) one number per sampled chunk
+    assert (samples.abs() > 0.4).float().mean() > 0.8, samples
+    assert (samples > 0.4).any() and (samples < -0.4).any(), samples
+
+
+def test_flow_head_needs_a_chunk():
+    with pytest.raises(SimplevlaError, match="chunk"):
+        PolicyConfig(head="flow", chunk_size=1, n_action_steps=1)

@@ -92,7 +92,9 @@ class PolicyConfig:
     vision: Literal["simple", "convnet"] | None = None  # tutorial CNN, or GroupNorm CNN
     text: Literal["lstm", "minilm"] | None = None  # Embedding+LSTM, or frozen all-MiniLM-L6-v2
     fusion: Literal["concat", "film"] | None = None  # concatenate, or FiLM the CNN's feature maps
-    head: Literal["tanh", "chunk"] | None = None  # tutorial tanh MLP x learned scale, or linear chunk MLP
+    head: Literal["tanh", "chunk", "flow"] | None = (
+        None  # tutorial tanh MLP x scale, chunk MLP, or flow matching
+    )
     use_state: bool | None = None  # feed observation.state (effector position) to the head
     chunk_size: int | None = None  # future actions predicted per forward
     action_modes: int | None = None  # chunk head: alternative chunks, trained winner-takes-all (1 = plain)
@@ -160,6 +162,8 @@ class PolicyConfig:
             raise bad("wrist_crop", f"must be 0 (off) or between 4 and image_size ({self.image_size})")
         if self.wrist_crop and not self.use_state:
             raise bad("wrist_crop", "the crop is centred on the effector state; set --policy.use-state")
+        if self.head == "flow" and self.chunk_size < 2:
+            raise bad("head", "the flow head samples action chunks; set --policy.chunk-size 2 or more")
         if self.head_film and self.head != "chunk":
             raise bad("head_film", "FiLM in the head needs the chunk head; set --policy.head chunk")
         if self.relative_keypoints and not (self.keypoints and self.use_state and self.vision == "convnet"):

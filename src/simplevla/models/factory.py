@@ -9,7 +9,7 @@ from torch import nn
 from simplevla.errors import SimplevlaError
 from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator
-from simplevla.models.heads import ChunkHead, TanhHead
+from simplevla.models.heads import ChunkHead, FlowHead, TanhHead
 from simplevla.models.normalize import Normalizer
 from simplevla.models.policy import VLAPolicy
 from simplevla.models.text import LSTMText, MiniLMText
@@ -55,6 +55,8 @@ def make_policy(
     in_dim += 2 * cfg.keypoints if cfg.relative_keypoints else 0
     if cfg.head == "tanh":
         head = TanhHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
+    elif cfg.head == "flow":
+        head = FlowHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
     else:
         film_dim = text.out_dim if cfg.head_film else 0
         head = ChunkHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim, cfg.action_modes, film_dim)

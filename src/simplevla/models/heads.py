@@ -66,3 +66,66 @@ class ChunkHead(nn.Module):
         chunks = out[:, :n].reshape(-1, k, self.chunk_size, self.action_dim)  # (B, K, chunk, A)
         logits = out[:, n:] if k > 1 else out.new_zeros(out.shape[0], 1)  # (B, K)
         return chunks, logits
+
+
+FLOW_STEPS = 10  # Euler steps from noise to an action chunk at inference
+FLOW_NOISE_DRAWS = 4  # noise draws per sample in training (the head is cheap next to the encoders)
+
+
+class FlowHead(nn.Module):
+    """A conditional flow-matching head (Lipman et al. 2023; as pi0's action expert, with an MLP).
+
+    Training: for a label chunk x1, noise x0 ~ N(0, I) and t ~ U(0, 1), the MLP sees (features, x_t, t)
+    with x_t = (1 - t) x0 + t x1 and regresses the velocity x1 - x0 (`loss`). Inference (`forward`): start
+    from noise and integrate the velocity in FLOW_STEPS Euler steps. It *samples* a chunk from the learned
+    distribution instead of returning its mean or median, so where the demonstrations go either way
+    round an object it picks one way rather than their average.
+    """
+
+    def __init__(self, in_dim: int, hidden: int, chunk_size: int, action_dim: int, t_dim: int = 32) -> None:
+        super().__init__()
+        self.chunk_size, self.action_dim, self.t_dim = chunk_size, action_dim, t_dim
+        n = chunk_size * action_dim
+        self.net = nn.Sequential(
+            nn.Linear(in_dim + n + t_dim, hidden),
+            nn.GELU(),
+            nn.Linear(hidden, hidden),
+            nn.GELU(),
+            nn.Linear(hidden, hidden),
+            nn.GELU(),
+            nn.Linear(hidden, n),
+        )
+        freqs = torch.exp(torch.linspace(0.0, 6.0, t_dim // 2))  # 1 .. ~400 rad per unit t
+        self.register_buffer("freqs", freqs, persistent=False)
+
+    def _velocity(self, x: torch.Tensor, xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """x (N, D) features, xt (N, chunk * A), t (N,) -> velocity (N, chunk * A)."""
+        angles = t[:, None] * self.freqs  # (N, t_dim / 2)
+        temb = torch.cat([angles.sin(), angles.cos()], dim=-1)  # (N, t_dim)
+        return self.net(torch.cat([x, xt, temb], dim=-1))
+
+    def loss(self, x: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """Flow-matching MSE. x (B, D), target (B, chunk, A) normalized, valid (B, chunk) 1 = real step."""
+        r = FLOW_NOISE_DRAWS
+        # padded steps hold the last real action whatever the batch holds there (the sampler's convention),
+        # since every step of x_t is an input to every step's velocity
+        rows = torch.arange(target.shape[0], device=target.device)
+        last = target[rows, (valid.sum(1).long() - 1).clamp_min(0)]  # (B, A)
+        target = torch.where(valid[..., None] > 0, target, last[:, None])  # (B, chunk, A)
+        x1 = target.flatten(1).repeat(r, 1)  # (rB, chunk * A)
+        x0 = torch.randn_like(x1)
+        t = torch.rand(x1.shape[0], device=x1.device)  # (rB,)
+        xt = (1.0 - t[:, None]) * x0 + t[:, None] * x1
+        err = (self._velocity(x.repeat(r, 1), xt, t) - (x1 - x0)) ** 2  # (rB, chunk * A)
+        mask = valid.repeat(r, 1).repeat_interleave(self.action_dim, dim=1)  # (rB, chunk * A)
+        return (err * mask).sum() / mask.sum().clamp_min(1.0)
+
+    def forward(self, x: torch.Tensor, cond: None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sampled chunks (B, 1, chunk, A) in [-1, 1] (normalized units) and zero logits (B, 1)."""
+        xt = torch.randn(x.shape[0], self.chunk_size * self.action_dim, device=x.device)  # (B, chunk * A)
+        dt = 1.0 / FLOW_STEPS
+        for i in range(FLOW_STEPS):
+            t = torch.full((x.shape[0],), i * dt, device=x.device)  # (B,)
+            xt = xt + dt * self._velocity(x, xt, t)
+        chunks = xt.clamp(-1.0, 1.0).view(-1, 1, self.chunk_size, self.action_dim)  # (B, 1, chunk, A)
+        return chunks, x.new_zeros(x.shape[0], 1)

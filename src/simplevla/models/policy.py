@@ -105,31 +105,41 @@ class VLAPolicy(nn.Module):
 
     def forward(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         fused, cond = self._fused(batch)  # (B, D), (B, Dt) or None
-        preds, logits = self.head(fused, cond)  # (B, K, chunk, A), (B, K)
-        device = preds.device
+        device = fused.device
         target = self.normalizer.action(batch[keys.ACTION].to(device).float())  # (B, chunk, A)
-        if target.shape != preds[:, 0].shape:
+        expected = (fused.shape[0], self.config.chunk_size, self.config.action_dim)
+        if tuple(target.shape) != expected:
             raise SimplevlaError(
                 f"batch '{keys.ACTION}' has shape {tuple(target.shape)}, the policy predicts "
-                f"{tuple(preds[:, 0].shape)} (chunk_size={self.config.chunk_size})"
+                f"{expected} (chunk_size={self.config.chunk_size})"
             )
-        diff = preds - target[:, None]  # (B, K, chunk, A)
-        frame_err = (diff.abs() if self.config.loss == "l1" else diff**2).mean(-1)  # (B, K, chunk)
         pad = batch.get(keys.ACTION_IS_PAD)
         valid = (
             torch.ones(target.shape[:2], device=device) if pad is None else (~pad.to(device)).float()
         )  # (B, chunk)
-        total = valid.sum().clamp_min(1.0)
-        if preds.shape[1] == 1:
-            loss = (frame_err[:, 0] * valid).sum() / total
+        if self.config.head == "flow":
+            loss = self.head.loss(fused, target, valid)
             metrics = {"loss": loss.item()}
         else:
-            loss, metrics = self._modes_loss(frame_err, logits, valid, total)
+            loss, metrics = self._regression_loss(fused, cond, target, valid)
         if self.aux is not None:
             aux = self._aux_loss(fused, batch)
             loss = loss + self.config.aux_weight * aux
             metrics.update(loss=loss.item(), aux=aux.item())
         return loss, metrics
+
+    def _regression_loss(
+        self, fused: torch.Tensor, cond: torch.Tensor | None, target: torch.Tensor, valid: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, float]]:
+        """L1 / MSE of the head's chunk(s) against target (B, chunk, A); valid (B, chunk) masks padding."""
+        preds, logits = self.head(fused, cond)  # (B, K, chunk, A), (B, K)
+        diff = preds - target[:, None]  # (B, K, chunk, A)
+        frame_err = (diff.abs() if self.config.loss == "l1" else diff**2).mean(-1)  # (B, K, chunk)
+        total = valid.sum().clamp_min(1.0)
+        if preds.shape[1] == 1:
+            loss = (frame_err[:, 0] * valid).sum() / total
+            return loss, {"loss": loss.item()}
+        return self._modes_loss(frame_err, logits, valid, total)
 
     def _aux_loss(self, fused: torch.Tensor, batch: dict) -> torch.Tensor:
         """L1 between the probe's reading of the fused features and aux.task_xy, both mapped to [-1, 1]."""
