@@ -1,9 +1,10 @@
 """Action heads: (B, D) fused feature -> (B, chunk_size, A) normalized actions.
 
 `tanh` is the tutorial's `ActionDecoder` (MLP, tanh, times a learned per-output scale); `chunk` is a plain
-MLP with a linear output, predicting `chunk_size` future actions at once (as ACT and diffusion policy do).
+MLP with a linear output, predicting `chunk_size` future actions at once (as ACT and diffusion policy do);
+`flow` samples a chunk by flow matching (its own `loss`; see `FlowHead`).
 
-Both return `(chunks, logits)`: chunks (B, K, chunk_size, A) are K alternative action chunks ("modes") and
+All return `(chunks, logits)`: chunks (B, K, chunk_size, A) are K alternative action chunks ("modes") and
 logits (B, K) score them. K = 1 except for a `chunk` head built with `modes` > 1, which is trained
 winner-takes-all (only the closest mode regresses onto the label, the logits learn which mode that was),
 as multiple-hypothesis trajectory predictors do: where the expert may go either way around an object, one
