@@ -12,6 +12,7 @@ from model_helpers import STATS, TASKS, TINY, TINY_SIMPLE, make_batch
 from simplevla import keys, load_policy
 from simplevla.errors import SimplevlaError
 from simplevla.models import PolicyConfig, make_policy, num_params
+from simplevla.models.policy import VLAPolicy
 
 
 @pytest.mark.parametrize("preset", ["simple", "default"])
@@ -171,11 +172,11 @@ def test_empty_instruction_and_nan_state_are_refused():
         policy.predict_action_chunk({**batch, keys.STATE: state})
 
 
-def _fit_two_way_labels(modes: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _train_on_two_way_labels(steps: int, **config) -> tuple[VLAPolicy, dict]:
     """Train on one observation whose label is +0.6 half of the time and -0.6 the other half (like an
-    expert that goes around an object either way); returns (predicted chunk, every mode's chunks)."""
+    expert that goes around an object either way); returns the policy (in eval mode) and the batch."""
     torch.manual_seed(0)
-    cfg = PolicyConfig(**TINY, chunk_size=2, n_action_steps=1, action_modes=modes)
+    cfg = PolicyConfig(**TINY, chunk_size=2, n_action_steps=1, **config)
     policy = make_policy(cfg, STATS, TASKS)
     batch = make_batch(cfg, batch_size=8)
     for k in (keys.IMAGE, keys.STATE):
@@ -183,12 +184,17 @@ def _fit_two_way_labels(modes: int) -> tuple[torch.Tensor, torch.Tensor]:
     batch[keys.TASK] = [TASKS[0]] * 8
     batch[keys.ACTION] = torch.tensor([0.6, -0.6]).repeat(4)[:, None, None].expand(8, 2, 2).clone()
     opt = torch.optim.Adam(policy.parameters(), lr=5e-3)
-    for _ in range(200):
+    for _ in range(steps):
         loss, _ = policy(batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
-    policy.eval()
+    return policy.eval(), batch
+
+
+def _fit_two_way_labels(modes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two-way fit with `modes` chunk modes; returns (predicted chunk, every mode's chunks)."""
+    policy, batch = _train_on_two_way_labels(200, action_modes=modes)
     with torch.no_grad():
         chunks, _ = policy._predict(batch)  # (B, K, chunk, A) normalized, actions are in [-1, 1]
     return policy.predict_action_chunk(batch)[0], chunks[0]
@@ -254,21 +260,7 @@ def test_head_film_and_relative_keypoints_need_their_parts():
 def test_flow_head_samples_one_way_or_the_other():
     """Same two-way labels as above: the flow head's samples land near +0.6 or -0.6, both occur, and few
     fall in between (where an L1 head puts its single answer)."""
-    torch.manual_seed(0)
-    cfg = PolicyConfig(**TINY, head="flow", chunk_size=2, n_action_steps=1)
-    policy = make_policy(cfg, STATS, TASKS)
-    batch = make_batch(cfg, batch_size=8)
-    for k in (keys.IMAGE, keys.STATE):
-        batch[k] = batch[k][:1].expand_as(batch[k]).clone()  # (B, ...) the same observation 8 times
-    batch[keys.TASK] = [TASKS[0]] * 8
-    batch[keys.ACTION] = torch.tensor([0.6, -0.6]).repeat(4)[:, None, None].expand(8, 2, 2).clone()
-    opt = torch.optim.Adam(policy.parameters(), lr=5e-3)
-    for _ in range(1000):
-        loss, _ = policy(batch)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    policy.eval()
+    policy, batch = _train_on_two_way_labels(1000, head="flow")
     many = {
         k: (v[:1].expand(64, *v.shape[1:]) if torch.is_tensor(v) else v[:1] * 64) for k, v in batch.items()
     }
