@@ -43,6 +43,7 @@ def main() -> None:
     ap.add_argument("--scenes", type=int, default=300, help="seeds tried per family")
     args = ap.parse_args()
     torch.set_num_threads(2)
+    torch.manual_seed(0)  # a sampling head (flow) draws the same chunks on every rerun
     policy = simplevla.load_policy(args.policy).eval()
     n_exec = policy.config.n_action_steps
     rows = []  # (distance, expert angle, policy angle)

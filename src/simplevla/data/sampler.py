@@ -91,9 +91,8 @@ class WindowSampler:
             keys.TASK: [self.cache.tasks[i] for i in task_index],
             keys.TASK_INDEX: torch.from_numpy(task_index.astype(np.int64)),  # (B,)
         }
-        task_xy = getattr(self.cache, "task_xy", None)
-        if task_xy is not None:
-            batch[keys.TASK_XY] = torch.from_numpy(task_xy[t])  # (B, 4) at the current frame
+        if self.cache.task_xy is not None:
+            batch[keys.TASK_XY] = torch.from_numpy(self.cache.task_xy[t])  # (B, 4) at the current frame
         return batch
 
     def batch_indices(self, step: int, batch_size: int) -> np.ndarray:

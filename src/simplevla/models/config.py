@@ -92,9 +92,7 @@ class PolicyConfig:
     vision: Literal["simple", "convnet"] | None = None  # tutorial CNN, or GroupNorm CNN
     text: Literal["lstm", "minilm"] | None = None  # Embedding+LSTM, or frozen all-MiniLM-L6-v2
     fusion: Literal["concat", "film"] | None = None  # concatenate, or FiLM the CNN's feature maps
-    head: Literal["tanh", "chunk", "flow"] | None = (
-        None  # tutorial tanh MLP x scale, chunk MLP, or flow matching
-    )
+    head: Literal["tanh", "chunk", "flow"] | None = None  # tutorial tanh x scale, chunk MLP, flow matching
     use_state: bool | None = None  # feed observation.state (effector position) to the head
     chunk_size: int | None = None  # future actions predicted per forward
     action_modes: int | None = None  # chunk head: alternative chunks, trained winner-takes-all (1 = plain)

@@ -85,7 +85,7 @@ class FlowHead(nn.Module):
 
     def __init__(self, in_dim: int, hidden: int, chunk_size: int, action_dim: int, t_dim: int = 32) -> None:
         super().__init__()
-        self.chunk_size, self.action_dim, self.t_dim = chunk_size, action_dim, t_dim
+        self.chunk_size, self.action_dim = chunk_size, action_dim
         n = chunk_size * action_dim
         self.net = nn.Sequential(
             nn.Linear(in_dim + n + t_dim, hidden),
