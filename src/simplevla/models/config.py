@@ -42,6 +42,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         aux_weight=0.0,
         head_film=False,
         relative_keypoints=False,
+        plan_input=False,
     ),
     # The strongest combination measured (see README "Policies and training"): FiLM-conditioned GroupNorm
     # CNN with spatial-softmax keypoints, LSTM instruction encoder, effector state, chunked L1 head.
@@ -67,6 +68,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         aux_weight=0.0,
         head_film=False,
         relative_keypoints=False,
+        plan_input=False,
         wrist_crop=0,  # 16 lowers validation loss (0.268 vs 0.312) but not success, and costs ~12% speed
     ),
 }
@@ -81,6 +83,7 @@ LEGACY_DEFAULTS: dict[str, Any] = {
     "aux_weight": 0.0,
     "head_film": False,
     "relative_keypoints": False,
+    "plan_input": False,
 }
 
 
@@ -113,6 +116,7 @@ class PolicyConfig:
     head_film: bool | None = None  # chunk head: the instruction FiLM-modulates its hidden layers
     relative_keypoints: bool | None = None  # convnet keypoints: also feed them relative to the effector
     aux_weight: float | None = None  # weight of the auxiliary aux.task_xy loss (0 = off)
+    plan_input: bool | None = None  # the head also reads the predicted task_xy (object, goal) vs the effector
     word_dropout: float | None = None  # lstm: chance that training replaces a word by <unk> (unseen words)
     normalization: Literal["min_max", "mean_std"] = "min_max"
 
@@ -168,6 +172,12 @@ class PolicyConfig:
             raise bad("relative_keypoints", "needs convnet keypoints (> 0) and --policy.use-state")
         if not self.aux_weight >= 0.0:
             raise bad("aux_weight", "must be >= 0 (0 turns the auxiliary task_xy loss off)")
+        if self.plan_input and not (self.aux_weight > 0 and self.use_state):
+            raise bad(
+                "plan_input",
+                "the plan is the auxiliary task_xy prediction, placed relative to the effector; set "
+                "--policy.aux-weight 1 (record with --task-xy) and --policy.use-state",
+            )
         if not 0.0 <= self.word_dropout < 1.0:
             raise bad("word_dropout", "must be in [0, 1), e.g. 0.1")
         if self.keypoints < 0:

@@ -11,6 +11,7 @@ from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator
 from simplevla.models.heads import ChunkHead, FlowHead, TanhHead
 from simplevla.models.normalize import Normalizer
+from simplevla.models.plan import PLAN_DIM, plan_probe
 from simplevla.models.policy import VLAPolicy
 from simplevla.models.text import LSTMText, MiniLMText
 from simplevla.models.tokenizer import WordTokenizer
@@ -53,14 +54,18 @@ def make_policy(
     in_dim = vision.out_dim + text.out_dim + (cfg.state_dim if cfg.use_state else 0)
     in_dim += wrist.out_dim if wrist is not None else 0
     in_dim += 2 * cfg.keypoints if cfg.relative_keypoints else 0
+    if cfg.plan_input:  # reads task_xy off the fused features; the head also gets it, as geometry
+        aux = plan_probe(in_dim, cfg.head_hidden)
+    else:  # a linear probe, or nothing
+        aux = nn.Linear(in_dim, 4) if cfg.aux_weight > 0 else None
+    head_in = in_dim + (PLAN_DIM if cfg.plan_input else 0)
     if cfg.head == "tanh":
-        head = TanhHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
+        head = TanhHead(head_in, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
     elif cfg.head == "flow":
-        head = FlowHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
+        head = FlowHead(head_in, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
     else:
         film_dim = text.out_dim if cfg.head_film else 0
-        head = ChunkHead(in_dim, cfg.head_hidden, cfg.chunk_size, cfg.action_dim, cfg.action_modes, film_dim)
-    aux = nn.Linear(in_dim, 4) if cfg.aux_weight > 0 else None  # reads task_xy off the fused features
+        head = ChunkHead(head_in, cfg.head_hidden, cfg.chunk_size, cfg.action_dim, cfg.action_modes, film_dim)
     return VLAPolicy(cfg, normalizer, vision, text, film, head, wrist, aux)
 
 

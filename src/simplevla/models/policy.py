@@ -21,6 +21,7 @@ from simplevla.errors import SimplevlaError
 from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator, concat
 from simplevla.models.normalize import Normalizer
+from simplevla.models.plan import plan_features
 
 MODES_RELAX = 0.05  # share of the plain loss every mode gets besides the winner's (relaxed WTA)
 MODES_CHOICE_WEIGHT = 0.5  # weight of the cross-entropy that teaches the logits the winning mode
@@ -48,7 +49,7 @@ class VLAPolicy(nn.Module):
         self.film = film
         self.head = head
         self.wrist = wrist
-        self.aux = aux  # linear probe for the auxiliary task_xy target (training only), or None
+        self.aux = aux  # reads the auxiliary task_xy target off the fused features (probe or plan), or None
         self._queue: deque[torch.Tensor] = deque()
 
     @property
@@ -79,11 +80,13 @@ class VLAPolicy(nn.Module):
 
     def _predict(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Normalized action chunks (B, K, chunk, A) and their mode logits (B, K) (K = action_modes)."""
-        return self.head(*self._fused(batch))  # (B, K, chunk, A), (B, K)
+        fused, cond, _ = self._fused(batch)  # (B, D), (B, Dt) or None
+        return self.head(fused, cond)  # (B, K, chunk, A), (B, K)
 
-    def _fused(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The head's input (vision, instruction and state features side by side, (B, D)) and its FiLM
-        condition (the instruction embedding (B, Dt), or None)."""
+    def _fused(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """The head's input (vision, instruction and state features side by side, then the plan features
+        if `plan_input`; (B, D)), its FiLM condition (the instruction embedding (B, Dt), or None) and the
+        auxiliary task_xy reading ((B, 4) in [-1, 1], or None)."""
         self._check(batch)
         device = self._device()
         image = batch[keys.IMAGE].to(device, non_blocking=True)  # (B, 3, H, W)
@@ -101,10 +104,15 @@ class VLAPolicy(nn.Module):
                 vision = torch.cat([vision, rel.flatten(1)], dim=-1)  # (B, Dv + 2K)
             if self.wrist is not None:
                 vision = torch.cat([vision, self.wrist(image, raw_state[:, :2])], dim=-1)  # (B, Dv + Dw)
-        return concat(vision, text, state), (text if self.config.head_film else None)  # (B, D), (B, Dt)
+        fused = concat(vision, text, state)  # (B, D)
+        task_xy = self.aux(fused) if self.aux is not None else None  # (B, 4) or None
+        if self.config.plan_input:
+            plan = plan_features(task_xy.detach(), raw_state[:, :2])  # (B, PLAN_DIM)
+            fused = torch.cat([fused, plan], dim=-1)  # (B, D + PLAN_DIM)
+        return fused, (text if self.config.head_film else None), task_xy
 
     def forward(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
-        fused, cond = self._fused(batch)  # (B, D), (B, Dt) or None
+        fused, cond, task_xy = self._fused(batch)  # (B, D), (B, Dt) or None, (B, 4) or None
         device = fused.device
         target = self.normalizer.action(batch[keys.ACTION].to(device).float())  # (B, chunk, A)
         expected = (fused.shape[0], self.config.chunk_size, self.config.action_dim)
@@ -122,8 +130,8 @@ class VLAPolicy(nn.Module):
             metrics = {"loss": loss.item()}
         else:
             loss, metrics = self._regression_loss(fused, cond, target, valid)
-        if self.aux is not None:
-            aux = self._aux_loss(fused, batch)
+        if task_xy is not None:
+            aux = self._aux_loss(task_xy, batch)
             loss = loss + self.config.aux_weight * aux
             metrics.update(loss=loss.item(), aux=aux.item())
         return loss, metrics
@@ -141,15 +149,15 @@ class VLAPolicy(nn.Module):
             return loss, {"loss": loss.item()}
         return self._modes_loss(frame_err, logits, valid, total)
 
-    def _aux_loss(self, fused: torch.Tensor, batch: dict) -> torch.Tensor:
-        """L1 between the probe's reading of the fused features and aux.task_xy, both mapped to [-1, 1]."""
+    def _aux_loss(self, task_xy: torch.Tensor, batch: dict) -> torch.Tensor:
+        """L1 between the policy's reading of task_xy (B, 4) and aux.task_xy, both mapped to [-1, 1]."""
         if keys.TASK_XY not in batch:
             raise SimplevlaError(
                 f"policy config aux_weight={self.config.aux_weight} needs the dataset feature "
                 f"'{keys.TASK_XY}'; record with --task-xy, or train with --policy.aux-weight 0"
             )
-        target = batch[keys.TASK_XY].to(fused.device).float() * 2.0 - 1.0  # (B, 4)
-        return (self.aux(fused) - target).abs().mean()
+        target = batch[keys.TASK_XY].to(task_xy.device).float() * 2.0 - 1.0  # (B, 4)
+        return (task_xy - target).abs().mean()
 
     def _modes_loss(
         self, frame_err: torch.Tensor, logits: torch.Tensor, valid: torch.Tensor, total: torch.Tensor
