@@ -50,3 +50,22 @@ def test_plain_recordings_have_no_aux_feature_and_resume_must_match(tmp_path, xy
     assert build_cache(plain).task_xy is None
     with pytest.raises(SimplevlaError, match="task_xy"):
         record(plain, 2, EnvSpec(size=32, task_xy=True), resume=True, progress=False)
+
+
+def test_push_direction_goal_stays_the_task_distance_ahead(xy_data):
+    """Where the object started is not in the frame, so the goal is read relative to where it is now."""
+    from simplevla.envs.tasks import DIRECTIONS
+
+    ds = load_dataset(xy_data)
+    xy, ends = ds.columns[keys.TASK_XY], ds.episode_ends
+    env, checked = TabletopEnv(size=32), 0
+    for e, end in enumerate(ends):
+        env.reset(seed=e)
+        target = env.task_spec["target"]
+        if env.task_spec["family"] != "push_direction":
+            continue
+        step = np.asarray(DIRECTIONS[target["direction"]]) * target["distance"]
+        last = xy[end - 1]  # the last frame: the object has moved
+        np.testing.assert_allclose(last[2:] - last[:2], step, atol=1e-6)
+        checked += 1
+    assert checked

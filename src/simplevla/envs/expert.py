@@ -128,11 +128,18 @@ class Expert:
 
     def task_xy(self) -> np.ndarray:
         """float32 (4,): centre of the object the expert moves (for `separate`, the one it pushes) and the
-        point that centre should reach; `reach`: the object's centre twice."""
+        point that centre should reach; `reach`: the object's centre twice. `push_direction`: the point the
+        task's distance ahead of where the object is *now*, since where it started (and so how far it has
+        gone) cannot be seen in the current frame; at the first frame that is the expert's goal."""
+        spec = self._env.task_spec
         goal = self.push_goal()
-        i = self._env.task_spec["objects"][0]["index"] if goal is None else goal[0]
+        i = spec["objects"][0]["index"] if goal is None else goal[0]
         obj = self._env._pos[i]
         target = obj if goal is None else goal[1]
+        if spec["family"] == "push_direction":
+            target = (
+                obj + np.asarray(tasks.DIRECTIONS[spec["target"]["direction"]]) * spec["target"]["distance"]
+            )
         return np.array([obj[0], obj[1], target[0], target[1]], np.float32)
 
     # ----- planning -----------------------------------------------------------------------------
