@@ -33,4 +33,5 @@ def make_batch(cfg, batch_size: int = 4, seed: int = 0) -> dict:
         keys.ACTION: torch.rand(batch_size, chunk, cfg.action_dim, generator=g) * 2 - 1,  # (B, C, A)
         keys.ACTION_IS_PAD: torch.zeros(batch_size, chunk, dtype=torch.bool),  # (B, C)
         keys.TASK: [TASKS[i % len(TASKS)] for i in range(batch_size)],
+        keys.TASK_XY: torch.rand(batch_size, 4, generator=g),  # (B, 4) table units: the `default` aux target
     }

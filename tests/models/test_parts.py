@@ -176,8 +176,9 @@ def test_wrist_crop_is_centred_on_the_effector_in_table_units():
 
 
 def test_wrist_view_needs_state():
-    assert PolicyConfig(wrist_crop=16).wrist_crop == 16 and PolicyConfig(use_state=False).wrist_crop == 0
+    stateless = dict(use_state=False, plan_input=False)
+    assert PolicyConfig(wrist_crop=16).wrist_crop == 16 and PolicyConfig(**stateless).wrist_crop == 0
     with pytest.raises(SimplevlaError, match="wrist_crop"):
-        PolicyConfig(use_state=False, wrist_crop=16)
+        PolicyConfig(**stateless, wrist_crop=16)
     with pytest.raises(SimplevlaError, match="wrist_crop"):
         PolicyConfig(wrist_crop=65)

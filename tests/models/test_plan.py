@@ -33,7 +33,9 @@ def test_plan_features_match_hand_geometry():
 
 def test_plan_input_needs_the_aux_loss_and_the_state():
     with pytest.raises(SimplevlaError, match="plan_input"):
-        PolicyConfig(**TINY, plan_input=True)
+        PolicyConfig(**TINY, plan_input=True, aux_weight=0.0)
+    with pytest.raises(SimplevlaError, match="plan_input"):
+        PolicyConfig(**TINY, use_state=False)  # the default preset's plan needs the state
     with pytest.raises(SimplevlaError, match="plan_input"):
         PolicyConfig(**TINY, plan_input=True, aux_weight=1.0, use_state=False)
 

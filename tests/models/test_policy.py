@@ -46,6 +46,7 @@ def test_every_part_combination(vision, fusion, head, use_state):
     kwargs = dict(
         over, vision=vision, fusion=fusion, head=head, use_state=use_state, chunk_size=3, n_action_steps=2
     )
+    kwargs["plan_input"] = use_state  # the plan is placed relative to the effector state
     if fusion == "film" and vision == "simple":
         with pytest.raises(SimplevlaError, match="convnet"):
             PolicyConfig(**kwargs)
@@ -218,12 +219,13 @@ def test_action_modes_need_the_chunk_head():
 
 def test_aux_probe_learns_task_xy_and_needs_the_feature():
     torch.manual_seed(0)
-    cfg = PolicyConfig(**TINY, aux_weight=1.0)
+    cfg = PolicyConfig(**TINY, aux_weight=1.0, plan_input=False)  # a linear probe
     policy = make_policy(cfg, STATS, TASKS)
     batch = make_batch(cfg, batch_size=8)
+    task_xy = batch.pop(keys.TASK_XY)
     with pytest.raises(SimplevlaError, match="task-xy"):
         policy(batch)
-    batch[keys.TASK_XY] = torch.rand(8, 4)  # (B, 4) table units
+    batch[keys.TASK_XY] = task_xy  # (B, 4) table units
     opt = torch.optim.Adam(policy.parameters(), lr=5e-3)
     first = policy(batch)[1]["aux"]
     for _ in range(150):
@@ -232,7 +234,8 @@ def test_aux_probe_learns_task_xy_and_needs_the_feature():
         loss.backward()
         opt.step()
     assert metrics["aux"] < first / 5
-    assert "aux" not in make_policy(PolicyConfig(**TINY), STATS, TASKS)(batch)[1]  # off by default
+    off = PolicyConfig(**TINY, aux_weight=0.0, plan_input=False)
+    assert "aux" not in make_policy(off, STATS, TASKS)(batch)[1]
 
 
 def test_relative_keypoints_use_the_renderers_image_convention():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -120,8 +121,14 @@ def test_dataset_features_must_match_policy():
         make_source(tiny_cache(), PolicyConfig(**dict(TINY, image_size=32)), 0.2, 0, name="ds")
     with pytest.raises(SimplevlaError, match="observation.state' has 2 values, the policy expects 3"):
         make_source(tiny_cache(), PolicyConfig(**TINY, state_dim=3), 0.2, 0)
-    with pytest.raises(SimplevlaError, match=r"aux.task_xy' is missing.*--task-xy"):
-        make_source(tiny_cache(), PolicyConfig(**TINY, aux_weight=1.0), 0.2, 0)
+    plain = dataclasses.replace(tiny_cache(), task_xy=None)  # a dataset recorded with --no-task-xy
+    with pytest.raises(
+        SimplevlaError, match=r"aux.task_xy' is missing.*--task-xy.*--policy.plan-input False"
+    ):
+        make_source(plain, PolicyConfig(**TINY), 0.2, 0)  # the default preset reads task_xy
+    make_source(
+        plain, PolicyConfig(**TINY, aux_weight=0.0, plan_input=False), 0.2, 0
+    )  # ... unless told not to
 
 
 KILL_SCRIPT = """

@@ -1,7 +1,7 @@
 """Tiny synthetic data with the real `TrainingCache` / `WindowSampler` interface, built in memory.
 
 Each frame shows one bright pixel; the action is the (learnable) direction from the effector state to it,
-so a policy can overfit it. `write_dataset` writes the same episodes as a LeRobotDataset v3.0 on disk.
+so a policy can overfit it. Its `aux.task_xy` (what the `default` policy learns to read) is that pixel twice. `write_dataset` writes the same episodes as a LeRobotDataset v3.0 on disk.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ def episodes(n_episodes: int = 6, length: int = 10, size: int = 16, seed: int = 
         states = rng.random((length, 2)).astype(np.float32)
         goal = np.array([target[1], size - 1 - target[0]], np.float32) / (size - 1)
         actions = np.clip((goal - states) * 2.0, -1, 1).astype(np.float32)
-        out.append(dict(task=TASKS[e % len(TASKS)], images=images, states=states, actions=actions))
+        task_xy = np.tile(np.concatenate([goal, goal]), (length, 1)).astype(np.float32)  # (T, 4)
+        out.append(
+            dict(task=TASKS[e % len(TASKS)], images=images, states=states, actions=actions, task_xy=task_xy)
+        )
     return out
 
 
@@ -55,6 +58,7 @@ def tiny_cache(n_episodes: int = 6, length: int = 10, size: int = 16, seed: int 
         tasks=tasks,
         stats={keys.STATE: _stats(states), keys.ACTION: _stats(actions)},
         info={},
+        task_xy=np.concatenate([e["task_xy"] for e in eps]),
     )
 
 
@@ -63,7 +67,7 @@ def write_dataset(root: Path, n_episodes: int = 6, length: int = 10, size: int =
     from simplevla.data import DatasetWriter, make_episode
     from simplevla.data.format import tabletop_features
 
-    writer = DatasetWriter(root, tabletop_features(size))
+    writer = DatasetWriter(root, tabletop_features(size, task_xy=True))
     for e in episodes(n_episodes, length, size):
         n = len(e["states"])
         done = np.zeros((n, 1), bool)
@@ -78,6 +82,7 @@ def write_dataset(root: Path, n_episodes: int = 6, length: int = 10, size: int =
                     keys.REWARD: np.zeros((n, 1), np.float32),
                     keys.DONE: done,
                     keys.SUCCESS: done.copy(),
+                    keys.TASK_XY: e["task_xy"],
                 },
             )
         )

@@ -35,8 +35,9 @@ class RecordCommand:
     """std of the expert's Gaussian action noise (executed, not stored: DART-style)"""
     front_starts: float = 0.0
     """share of pushing episodes that start with the effector against the object, on its target side"""
-    task_xy: bool = False
-    """also store aux.task_xy per frame (task object and goal positions), a training-only auxiliary target"""
+    task_xy: bool = True
+    """also store aux.task_xy per frame (task object and goal positions), the training-only target the
+    `default` policy learns to read (--no-task-xy: a dataset only `--policy.aux-weight 0` policies can use)"""
     max_steps: int | None = None
     """episode step limit (default: the env's)"""
     resume: bool = False

@@ -154,7 +154,8 @@ class VLAPolicy(nn.Module):
         if keys.TASK_XY not in batch:
             raise SimplevlaError(
                 f"policy config aux_weight={self.config.aux_weight} needs the dataset feature "
-                f"'{keys.TASK_XY}'; record with --task-xy, or train with --policy.aux-weight 0"
+                f"'{keys.TASK_XY}'; record with --task-xy, or train with --policy.aux-weight 0 "
+                f"--policy.plan-input False"
             )
         target = batch[keys.TASK_XY].to(task_xy.device).float() * 2.0 - 1.0  # (B, 4)
         return (task_xy - target).abs().mean()

@@ -109,7 +109,7 @@ def check_features(cache: object, policy: PolicyConfig, name: str) -> None:
     if policy.aux_weight > 0 and getattr(cache, "task_xy", None) is None:
         diffs.append(
             f"'{keys.TASK_XY}' is missing, and the policy's auxiliary loss (aux_weight={policy.aux_weight}) "
-            f"reads it (record with --task-xy, or train with --policy.aux-weight 0)"
+            f"reads it (record with --task-xy, or train with --policy.aux-weight 0 --policy.plan-input False)"
         )
     if diffs:
         raise SimplevlaError(f"{name}: dataset features do not match the policy: " + "; ".join(diffs))
