@@ -33,7 +33,7 @@ def main() -> None:
     torch.set_num_threads(2)
     torch.manual_seed(0)
     policy = simplevla.load_policy(args.policy).eval()
-    if policy.aux is None:
+    if policy.aux is None:  # read_task_xy would return None
         raise SystemExit(f"{args.policy}: this policy has no task_xy reader (trained with aux_weight 0)")
     out: dict[str, dict] = {}
     for family in FAMILIES:
@@ -47,9 +47,7 @@ def main() -> None:
             done = False
             while not done:
                 batch = to_batch(obs, env.task)
-                with torch.no_grad():
-                    _, _, read = policy._fused(batch)  # (1, 4) in [-1, 1]
-                xy, truth = (read[0].numpy() + 1.0) / 2.0, expert.task_xy()  # (4,) table units each
+                xy, truth = policy.read_task_xy(batch)[0].numpy(), expert.task_xy()  # (4,) table units each
                 err = np.abs(xy - truth)  # (4,)
                 if family != "reach":  # the push direction read vs the true one, degrees
                     a, b = xy[2:] - xy[:2], truth[2:] - truth[:2]

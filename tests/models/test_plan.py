@@ -59,3 +59,7 @@ def test_only_the_aux_loss_trains_the_plan_reader(tmp_path):
     loaded = load_policy(tmp_path / "ckpt")
     assert loaded.config == cfg
     assert torch.equal(policy.predict_action_chunk(batch), loaded.predict_action_chunk(batch))
+    read = loaded.read_task_xy(batch)  # (B, 4) table units
+    assert read.shape == (6, 4) and torch.equal(read, policy.read_task_xy(batch))
+    plain = make_policy(PolicyConfig(**TINY, aux_weight=0.0, plan_input=False), STATS, TASKS)
+    assert plain.read_task_xy(batch) is None

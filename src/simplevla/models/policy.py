@@ -184,6 +184,13 @@ class VLAPolicy(nn.Module):
         return self.normalizer.unaction(preds[rows, logits.argmax(1)])  # (B, chunk, A)
 
     @torch.no_grad()
+    def read_task_xy(self, batch: dict) -> torch.Tensor | None:
+        """(B, 4) table units: where the policy reads the task object's centre and its goal (object x, y,
+        goal x, y), as `aux.task_xy` stores them; None for a policy trained without the auxiliary target."""
+        _, _, task_xy = self._fused(batch)  # (B, 4) in [-1, 1] or None
+        return None if task_xy is None else (task_xy + 1.0) / 2.0
+
+    @torch.no_grad()
     def select_action(self, batch: dict) -> torch.Tensor:
         """(B, A): the next queued action; predicts a new chunk and queues its first n_action_steps when empty."""
         if not self._queue:
