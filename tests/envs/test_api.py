@@ -155,3 +155,19 @@ def test_empty_instruction_override_is_refused():
     for bad in ("", "  "):
         with pytest.raises(ValueError, match="empty"):
             env.reset(seed=0, options={"instruction": bad})
+
+
+def test_reset_and_close_empty_the_old_physics_space():
+    """pymunk frees spaces, bodies and shapes in garbage-collector order; the env empties a space before it
+    lets go of it, so no space is ever freed while listing shapes that were freed first (a native abort)."""
+    env = TabletopEnv()
+    env.reset(seed=0)
+    old = env._space
+    assert old.shapes and old.bodies
+    env.reset(seed=1)
+    assert env._space is not old and not old.shapes and not old.bodies
+    current = env._space
+    env.close()
+    assert env._space is None and not current.shapes and not current.bodies
+    env.reset(seed=2)  # a closed env can be reset again
+    env.step(np.zeros(2, np.float32))

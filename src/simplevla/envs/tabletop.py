@@ -79,8 +79,23 @@ class TabletopEnv(gym.Env):
         self.steps = 0
         self._frame: np.ndarray | None = None
         self._succ: bool | None = None
+        self._space: pymunk.Space | None = None
 
     # ----- scene construction -------------------------------------------------------------------
+    def _teardown(self) -> None:
+        """Empty the current pymunk space before dropping it. pymunk frees a space, its bodies and its shapes
+        in whatever order the garbage collector reaches them (shapes sit in reference cycles); freeing a
+        space that still lists shapes freed earlier is a use-after-free that can abort the process."""
+        space, self._space = self._space, None
+        if space is not None:
+            space.remove(*space.shapes, *space.bodies)  # the walls (on the static body) too
+        self._cp_space, self._cp_bodies, self._cp_pusher = None, [], None
+        self._bodies, self._shapes = [], []
+
+    def close(self) -> None:
+        self._teardown()
+        super().close()
+
     def _sample(self, rng: np.random.Generator) -> tuple[list[scene.SceneObject], np.ndarray, dict]:
         family = self.families[int(rng.integers(len(self.families)))]
         for _ in range(1000):
@@ -94,6 +109,7 @@ class TabletopEnv(gym.Env):
 
     def _build(self, objects: list[scene.SceneObject], pos: np.ndarray, pusher: np.ndarray) -> None:
         """A fresh pymunk space holding the walls, the objects at `pos` (N, 2) and the effector."""
+        self._teardown()
         space = pymunk.Space()
         space.damping = 0.0  # no momentum: velocities vanish before each substep's contacts are solved
         space.collision_slop = 1e-4
