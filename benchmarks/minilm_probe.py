@@ -26,7 +26,7 @@ from simplevla.envs.language import (
     SHAPE_WORDS,
     enumerate_instructions,
 )
-from simplevla.models.text import load_minilm
+from simplevla.models.text import MiniLMText
 
 SLOTS = {"colour": COLOUR_WORDS, "shape": SHAPE_WORDS, "direction": DIRECTION_WORDS, "place": PLACE_WORDS}
 
@@ -42,15 +42,9 @@ def first_mention(text: str, table: dict) -> tuple[str, bool] | None:
     return None if best is None else (best[2], best[3])
 
 
-@torch.no_grad()
-def embed(tok, model, texts: list[str]) -> torch.Tensor:
-    out = []
-    for i in range(0, len(texts), 256):
-        enc = tok(texts[i : i + 256], padding=True, return_tensors="pt")
-        hidden = model(**enc).last_hidden_state  # (N, L, 384)
-        mask = enc["attention_mask"].unsqueeze(-1).float()  # (N, L, 1)
-        out.append(torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1))
-    return torch.cat(out)  # (N, 384)
+def embed(encoder: MiniLMText, texts: list[str]) -> torch.Tensor:
+    """(N, 384): exactly the frozen sentence embedding the `minilm` text encoder feeds its projection."""
+    return torch.cat([encoder.embed(texts[i : i + 256]) for i in range(0, len(texts), 256)])
 
 
 def main() -> None:
@@ -63,8 +57,8 @@ def main() -> None:
     rng = random.Random(0)
     train = rng.sample(sorted(enumerate_instructions("train")), args.train)
     heldout = rng.sample(sorted(enumerate_instructions("heldout")), args.heldout)
-    tok, model = load_minilm()
-    e_train, e_heldout = embed(tok, model, train), embed(tok, model, heldout)
+    encoder = MiniLMText(out_dim=1)  # only its frozen embedding is used
+    e_train, e_heldout = embed(encoder, train), embed(encoder, heldout)
     out = {}
     for slot, table in SLOTS.items():
         values = sorted(table)

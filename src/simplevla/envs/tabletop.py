@@ -118,8 +118,6 @@ class TabletopEnv(gym.Env):
             wall = pymunk.Segment(space.static_body, a, b, 0.0)
             wall.friction = _WALL_FRICTION
             space.add(wall)
-        self._bodies = []
-        self._shapes = []
         for obj, p in zip(objects, pos, strict=True):
             body = pymunk.Body(1.0, math.inf)  # infinite moment: objects never rotate
             body.position = (float(p[0]), float(p[1]))
