@@ -16,6 +16,16 @@ PLAN_DIM = 15  # features per sample, see `plan_features`
 PLAN_SCALE = 4.0  # table-unit offsets are ~0.05-0.5; this brings them near unit size
 
 
+def table_to_unit(xy: torch.Tensor) -> torch.Tensor:
+    """Table units [0, 1] -> the [-1, 1] coordinates the probe predicts in (any shape)."""
+    return xy * 2.0 - 1.0
+
+
+def unit_to_table(xy: torch.Tensor) -> torch.Tensor:
+    """The probe's [-1, 1] coordinates -> table units [0, 1] (any shape)."""
+    return (xy + 1.0) / 2.0
+
+
 def plan_probe(in_dim: int, hidden: int) -> nn.Module:
     """Fused features (B, in_dim) -> task_xy (B, 4) in [-1, 1] coordinates (object x, y, goal x, y)."""
     return nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, 4))
@@ -28,7 +38,7 @@ def plan_features(task_xy: torch.Tensor, effector: torch.Tensor) -> torch.Tensor
     table units); the unit push direction; the effector's position in the push frame (along the push
     direction and across it) relative to the object, and its distance from the object.
     """
-    xy = (task_xy + 1.0) / 2.0  # (B, 4) table units
+    xy = unit_to_table(task_xy)  # (B, 4) table units
     obj, goal = xy[:, :2], xy[:, 2:]  # (B, 2) each
     push = goal - obj  # (B, 2)
     unit = push / push.norm(dim=-1, keepdim=True).clamp_min(1e-3)  # (B, 2)

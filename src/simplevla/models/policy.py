@@ -21,7 +21,7 @@ from simplevla.errors import SimplevlaError
 from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator, concat
 from simplevla.models.normalize import Normalizer
-from simplevla.models.plan import plan_features
+from simplevla.models.plan import plan_features, table_to_unit, unit_to_table
 
 MODES_RELAX = 0.05  # share of the plain loss every mode gets besides the winner's (relaxed WTA)
 MODES_CHOICE_WEIGHT = 0.5  # weight of the cross-entropy that teaches the logits the winning mode
@@ -157,7 +157,7 @@ class VLAPolicy(nn.Module):
                 f"'{keys.TASK_XY}'; record with --task-xy, or train with --policy.aux-weight 0 "
                 f"--policy.plan-input False"
             )
-        target = batch[keys.TASK_XY].to(task_xy.device).float() * 2.0 - 1.0  # (B, 4)
+        target = table_to_unit(batch[keys.TASK_XY].to(task_xy.device).float())  # (B, 4)
         return (task_xy - target).abs().mean()
 
     def _modes_loss(
@@ -188,7 +188,7 @@ class VLAPolicy(nn.Module):
         """(B, 4) table units: where the policy reads the task object's centre and its goal (object x, y,
         goal x, y), as `aux.task_xy` stores them; None for a policy trained without the auxiliary target."""
         _, _, task_xy = self._fused(batch)  # (B, 4) in [-1, 1] or None
-        return None if task_xy is None else (task_xy + 1.0) / 2.0
+        return None if task_xy is None else unit_to_table(task_xy)
 
     @torch.no_grad()
     def select_action(self, batch: dict) -> torch.Tensor:
