@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from tiny_policy import TINY, TINY_SIMPLE  # noqa: F401  (re-exported to the tests)
 
 from simplevla import keys
 
@@ -11,17 +12,6 @@ STATS = {
     keys.STATE: {"min": [0.0, 0.0], "max": [1.0, 1.0], "mean": [0.5, 0.5], "std": [0.3, 0.3]},
     keys.ACTION: {"min": [-1.0, -1.0], "max": [1.0, 1.0], "mean": [0.0, 0.0], "std": [0.5, 0.5]},
 }
-TINY = dict(
-    image_size=16,
-    vision_channels=(8, 8),
-    keypoints=4,
-    word_dropout=0.0,  # deterministic forward passes in train mode (dropout has its own test)
-    vision_dim=16,
-    text_embed_dim=8,
-    text_dim=16,
-    head_hidden=32,
-)
-TINY_SIMPLE = dict(TINY, vision_channels=(8, 8, 8, 8))
 
 
 def make_batch(cfg, batch_size: int = 4, seed: int = 0) -> dict:

@@ -133,7 +133,7 @@ def test_dataset_features_must_match_policy():
 
 KILL_SCRIPT = """
 import sys, time
-sys.path.insert(0, {here!r})
+sys.path[:0] = [{here!r}, {tests!r}]  # training_fakes, and the tiny_policy it imports
 import torch
 from training_fakes import TINY, tiny_cache
 from simplevla.models import PolicyConfig
@@ -160,7 +160,7 @@ train(cfg, pcfg, data)
 
 def test_sigkill_then_resume_matches_uninterrupted(tmp_path):
     run = tmp_path / "killed"
-    script = textwrap.dedent(KILL_SCRIPT.format(here=str(HERE), out=str(run)))
+    script = textwrap.dedent(KILL_SCRIPT.format(here=str(HERE), tests=str(HERE.parent), out=str(run)))
     proc = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

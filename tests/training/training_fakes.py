@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from tiny_policy import TINY, TINY_SIMPLE  # noqa: F401  (re-exported to the tests)
 
 from simplevla import keys
 from simplevla.data import TrainingCache
@@ -88,17 +89,3 @@ def write_dataset(root: Path, n_episodes: int = 6, length: int = 10, size: int =
         )
     writer.finalize()
     return root
-
-
-# Tiny policy overrides (fields of PolicyConfig) so tests run in seconds at 16x16.
-TINY = dict(
-    image_size=16,
-    vision_channels=(8, 8),
-    keypoints=4,
-    word_dropout=0.0,  # deterministic forward passes in train mode (dropout has its own test)
-    vision_dim=16,
-    text_embed_dim=8,
-    text_dim=16,
-    head_hidden=32,
-)
-TINY_SIMPLE = dict(TINY, vision_channels=(8, 8, 8, 8))
