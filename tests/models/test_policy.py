@@ -215,6 +215,14 @@ def test_action_modes_need_the_chunk_head():
         PolicyConfig(preset="simple", action_modes=2)
     with pytest.raises(SimplevlaError, match="action_modes"):
         PolicyConfig(action_modes=0)
+    with pytest.raises(SimplevlaError, match="action_modes"):
+        PolicyConfig(head="flow", action_modes=4)  # asked for explicitly: an error, not silently dropped
+
+
+def test_default_preset_modes_follow_the_head():
+    assert PolicyConfig().action_modes == 4  # the `default` preset's chunk head scores four alternatives
+    assert PolicyConfig(head="flow").action_modes == 1  # another head does not inherit them
+    assert PolicyConfig(head="tanh", chunk_size=1, n_action_steps=1).action_modes == 1
 
 
 def test_aux_probe_learns_task_xy_and_needs_the_feature():
