@@ -21,6 +21,7 @@ from simplevla.data.dagger import DaggerCommand
 from simplevla.envs.commands import EnvCommand
 from simplevla.errors import SimplevlaError
 from simplevla.evaluate import EvalCommand
+from simplevla.freetext import TryCommand
 from simplevla.quickstart import QuickstartCommand
 from simplevla.train import TrainCommand
 
@@ -32,6 +33,7 @@ Command = Union[  # noqa: UP007  (tyro reads this Union as the list of subcomman
     Annotated[DaggerCommand, tyro.conf.subcommand("dagger")],
     Annotated[EnvCommand, tyro.conf.subcommand("env")],
     Annotated[EvalCommand, tyro.conf.subcommand("eval")],
+    Annotated[TryCommand, tyro.conf.subcommand("try")],
     Annotated[QuickstartCommand, tyro.conf.subcommand("quickstart")],
 ]
 

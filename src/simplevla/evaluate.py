@@ -22,6 +22,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from simplevla import keys
 from simplevla.atomic import atomic_write_json
 from simplevla.envs import EVAL_SEED_START, FAMILIES, to_batch
+from simplevla.envs.language import heldout_parts
 from simplevla.errors import SimplevlaError
 from simplevla.media import plot_success_bars, write_rollout_video
 
@@ -48,6 +49,20 @@ def _summary(successes: Sequence[bool]) -> dict:
         "n_success": k,
         "ci95": wilson_interval(k, n),
     }
+
+
+def per_part(per_episode: list[dict]) -> dict:
+    """Held-out success in parts: instructions whose only novelty is the template, those with an unseen
+    word, and per slot that holds an unseen word (`slot.colour`, ...; an episode counts in each of its
+    slots). Each part is read off the instruction by `language.heldout_parts`."""
+    parts: dict[str, list[bool]] = {"template_only": [], "unseen_word": []}
+    slots: dict[str, list[bool]] = {}
+    for ep in per_episode:
+        found = heldout_parts(ep["instruction"])
+        parts.setdefault(found["part"], []).append(ep["success"])
+        for slot in found["slots"]:
+            slots.setdefault(f"slot.{slot}", []).append(ep["success"])
+    return {name: _summary(v) for name, v in {**parts, **dict(sorted(slots.items()))}.items()}
 
 
 def check_compatible(policy: torch.nn.Module, env: gym.Env) -> None:
@@ -167,6 +182,8 @@ def evaluate(
     overall = _summary([e["success"] for e in per_episode])
     overall.update(eval_s=eval_s, eval_ep_s=eval_s / max(1, len(per_episode)), video_paths=video_paths)
     info = {"split": split, "per_episode": per_episode, "per_group": per_group, "overall": overall}
+    if split == "heldout":
+        info["per_part"] = per_part(per_episode)
     atomic_write_json(out / "eval_info.json", info)
     plot_success_bars(per_group, out / "success.png", title=f"success per family ({split} instructions)")
     return info
@@ -195,6 +212,8 @@ class EvalCommand:
     """Image side; default: what the checkpoint was trained on."""
     max_steps: int | None = None
     """Episode step limit; default: each family's own limit."""
+    instruction_file: str | None = None
+    """Your own wording instead of a split: one 'family<TAB>seed<TAB>instruction' (or JSON) per line."""
     json: bool = False
 
     def __post_init__(self) -> None:
@@ -216,6 +235,8 @@ class EvalCommand:
     def run(self) -> dict:
         from simplevla.models import load_policy
 
+        if self.instruction_file is not None:
+            return self._run_instruction_file()
         policy = load_policy(self.policy)
         out = self.out or f"outputs/eval/{time.strftime('%Y%m%d-%H%M%S')}_{self.split}"
         info = evaluate(
@@ -233,4 +254,17 @@ class EvalCommand:
         result = {"out": str(out), "split": self.split, "pc_success": info["overall"]["pc_success"]}
         result.update({f"pc_success.{f}": g["pc_success"] for f, g in info["per_group"].items()})
         result["eval_s"] = info["overall"]["eval_s"]
+        return result
+
+    def _run_instruction_file(self) -> dict:
+        from simplevla.freetext import evaluate_instructions, read_instruction_file
+        from simplevla.models import load_policy
+
+        rows = read_instruction_file(self.instruction_file)
+        policy = load_policy(self.policy)
+        out = self.out or f"outputs/eval/{time.strftime('%Y%m%d-%H%M%S')}_instructions"
+        info = evaluate_instructions(policy, rows, out, videos=self.videos)
+        result = {"out": str(out), "lines": len(rows), "pc_success": info["overall"]["pc_success"]}
+        result.update({f"pc_success.{f}": g["pc_success"] for f, g in info["per_group"].items()})
+        result.update({f"line{e['line']}": "ok" if e["success"] else "fail" for e in info["per_episode"]})
         return result

@@ -163,6 +163,7 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
                     for k in ("pc_success", "n_episodes", "ci95", "eval_s", "video_paths")
                 },
                 "per_group": info["per_group"],
+                **({"per_part": info["per_part"]} if "per_part" in info else {}),
             }
     timings["total"] = round(time.perf_counter() - t_start, 1)
     results["timings_s"] = timings

@@ -54,6 +54,27 @@ def success_table(evals: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+PART_NAMES = {
+    "template_only": "only the template is new",
+    "unseen_word": "an unseen word (any template)",
+}
+
+
+def parts_table(evals: dict[str, dict]) -> str:
+    """Markdown table of the held-out evaluations' parts (`per_part`), one column per evaluation; "" if none."""
+    cols = [c for c, ev in evals.items() if ev.get("per_part")]
+    if not cols:
+        return ""
+    rows: list[str] = []
+    for c in cols:
+        rows += [r for r in evals[c]["per_part"] if r not in rows]
+    lines = ["| held-out part | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for r in rows:
+        name = PART_NAMES.get(r, r.replace("slot.", "unseen word in slot: "))
+        lines.append(f"| {name} | " + " | ".join(_cell(evals[c]["per_part"].get(r)) for c in cols) + " |")
+    return "\n".join(lines)
+
+
 def write_report(out: Path, results: dict) -> Path:
     """Write OUT/report.md from the quickstart's results dict; returns its path."""
     out = Path(out)
@@ -72,6 +93,19 @@ def write_report(out: Path, results: dict) -> Path:
         "",
         success_table(evals),
         "",
+    ]
+    parts = parts_table(evals)
+    if parts:
+        lines += [
+            "## Held-out wording, in parts",
+            "",
+            "Each held-out instruction is new by its template alone, or by at least one unseen word; the slot",
+            "rows split the latter by where the unseen word stands (an instruction counts once per slot).",
+            "",
+            parts,
+            "",
+        ]
+    lines += [
         "## Data and training",
         "",
         f"- Plan: {results['plan']}",

@@ -76,3 +76,31 @@ def test_instruction_sampling_is_seeded():
     a = [language.make_instruction(rng_a, spec, env.objects, "heldout") for _ in range(20)]
     b = [language.make_instruction(rng_b, spec, env.objects, "heldout") for _ in range(20)]
     assert a == b and len(set(a)) > 5
+
+
+@pytest.mark.parametrize(
+    "instruction, template, slots",
+    [  # labelled by hand from the word lists in language.py
+        ("i need you to reach the red circle", True, []),
+        ("tap the crimson one", False, ["colour", "verb"]),
+        ("push the wedge toward the top", False, ["direction", "shape"]),
+        ("could you shove the thing over to the upper-left corner", True, ["noun", "place", "verb"]),
+        ("slide the azure box to the centre", False, ["colour", "place", "shape"]),
+        ("move the blue square west", False, ["direction"]),
+        ("pull the disk and the golden triangle away from each other", True, ["colour", "shape"]),
+        ("push the red one to the top", False, []),  # training wording: nothing new
+        ("Push  the RED one to the top", False, []),  # case and spacing do not matter
+    ],
+)
+def test_heldout_parts_hand_labelled(instruction, template, slots):
+    parts = language.heldout_parts(instruction)
+    assert parts["template"] is template and parts["slots"] == slots
+    assert parts["part"] == ("unseen_word" if slots else "template_only" if template else "none")
+
+
+def test_every_heldout_instruction_has_a_part_and_no_train_one_does(enumerated):
+    rng = np.random.default_rng(0)
+    heldout = sorted(enumerated["heldout"])
+    for i in rng.choice(len(heldout), 3000, replace=False):
+        assert language.heldout_parts(heldout[i])["part"] != "none", heldout[i]
+    assert all(language.heldout_parts(t)["part"] == "none" for t in enumerated["train"])

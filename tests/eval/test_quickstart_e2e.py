@@ -42,12 +42,15 @@ def test_quickstart_tiny_writes_every_output(tmp_path, capsys) -> None:
             with Image.open(run / "eval" / split / "success.png") as im:
                 assert im.size[0] > 100
             assert summary[f"pc_success.{preset}/{split}"] == round(info["overall"]["pc_success"], 1)
+            assert ("per_part" in results["eval"][f"{preset}/{split}"]) == (split == "heldout")
     report = (out / "report.md").read_text()
     for needle in (
         "| family |",
         "default/train",
         "simple/heldout",
         "Wall time",
+        "| held-out part |",
+        "an unseen word",
         "Machine:",
         "loss.png",
         "success.png",

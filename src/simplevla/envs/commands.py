@@ -25,10 +25,12 @@ def _check_family(family: str | None) -> None:
 
 @dataclass
 class EnvShow:
-    """Save a grid of 16 random scenes, each captioned with its instruction."""
+    """Save a grid of 16 scenes (seeds seed..seed+15), captioned with their instructions; print each task."""
 
     out: str = "tabletop_grid.png"
     seed: int = 0
+    family: str | None = None
+    """Only this family's scenes (the same scene `simplevla try --family F --seed N` runs)."""
     split: str = "train"
     size: int = 64
     json: bool = False
@@ -36,10 +38,15 @@ class EnvShow:
     def run(self) -> dict:
         from PIL import Image
 
-        env = TabletopEnv(split=self.split, size=self.size)
-        tiles = []
+        _check_family(self.family)
+        env = TabletopEnv(
+            families=None if self.family is None else [self.family], split=self.split, size=self.size
+        )
+        tiles, scenes = [], {}
         for k in range(16):
             obs, info = env.reset(seed=self.seed + k)
+            spec = info["task_spec"]
+            scenes[f"seed {self.seed + k}"] = f"[{spec['family']}] {info['task']}  target: {_target(spec)}"
             tiles.append(
                 caption_frame(
                     obs["pixels"],
@@ -55,7 +62,18 @@ class EnvShow:
         buf = io.BytesIO()
         Image.fromarray(grid).save(buf, format="PNG")
         atomic_write_bytes(self.out, buf.getvalue())
-        return {"out": self.out, "scenes": 16, "split": self.split}
+        return {"out": self.out, "split": self.split, **scenes}
+
+
+def _target(spec: dict) -> str:
+    """The task in plain words: which object, and where it should go."""
+    objs = [f"{o['colour']} {o['shape']}" for o in spec["objects"]]
+    target = spec.get("target", {})
+    if spec["family"] == "push_to_place":
+        return f"{objs[0]} to {target['place']}"
+    if spec["family"] == "push_direction":
+        return f"{objs[0]} {target['direction']}"
+    return " / ".join(objs)
 
 
 @dataclass

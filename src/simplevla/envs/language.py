@@ -9,6 +9,7 @@ when that name is unique in the scene. `enumerate_instructions` lists every stri
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 
@@ -238,3 +239,44 @@ def heldout_words() -> list[str]:
     groups = [*COLOUR_WORDS.values(), *SHAPE_WORDS.values(), COLOUR_NOUNS, *VERBS.values()]
     groups += [*PLACE_WORDS.values(), *DIRECTION_WORDS.values()]
     return sorted({t for g in groups for t, h in g if h})
+
+
+# The slots a held-out word can fill, for `heldout_parts` (colour nouns such as "thing" count as "noun").
+SLOT_ITEMS: dict[str, list[list[Item]]] = {
+    "colour": list(COLOUR_WORDS.values()),
+    "shape": list(SHAPE_WORDS.values()),
+    "noun": [COLOUR_NOUNS],
+    "verb": list(VERBS.values()),
+    "place": list(PLACE_WORDS.values()),
+    "direction": list(DIRECTION_WORDS.values()),
+}
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    return re.compile(r"(?<![a-z0-9-])" + re.escape(phrase) + r"(?![a-z0-9-])")
+
+
+_HELDOUT_PHRASES = {
+    slot: [_phrase_pattern(t) for group in groups for t, held in group if held]
+    for slot, groups in SLOT_ITEMS.items()
+}
+_HELDOUT_TEMPLATES = [
+    re.compile("^" + re.sub(r"\\\{\w+\\\}", ".+", re.escape(t)) + "$")
+    for ts in TEMPLATES.values()
+    for t, held in ts
+    if held
+]
+
+
+def heldout_parts(instruction: str) -> dict:
+    """What is new in `instruction` against the training wording, read off the string itself.
+
+    Returns {"template": bool (a held-out template), "slots": sorted list of the slots that hold a
+    held-out word ("colour", "shape", "noun", "verb", "place", "direction"), "part": "template_only",
+    "unseen_word" or "none"}. "unseen_word" means at least one held-out word, whatever the template.
+    """
+    text = " ".join(instruction.lower().split())
+    slots = sorted(s for s, pats in _HELDOUT_PHRASES.items() if any(p.search(text) for p in pats))
+    template = any(p.match(text) for p in _HELDOUT_TEMPLATES)
+    part = "unseen_word" if slots else ("template_only" if template else "none")
+    return {"template": template, "slots": slots, "part": part}

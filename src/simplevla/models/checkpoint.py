@@ -7,6 +7,7 @@ highest complete step). Loading reads only JSON and safetensors: no pickle.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
@@ -17,6 +18,7 @@ from simplevla.errors import SimplevlaError
 from simplevla.models.config import FORMAT_VERSION, PolicyConfig
 from simplevla.models.policy import VLAPolicy
 from simplevla.models.tokenizer import WordTokenizer
+from simplevla.models.wordvec import PACKAGE, VECTORS, wordllama_version
 
 CONFIG, WEIGHTS, TOKENIZER, STATS = "config.json", "model.safetensors", "tokenizer.json", "stats.json"
 
@@ -30,6 +32,12 @@ def write_policy_files(policy: VLAPolicy, directory: Path, state: dict | None = 
         "type": "vla",
         "policy": policy.config.to_dict(),
     }
+    if policy.config.text == "wordllama":  # the frozen vectors come from this package, not from the file
+        meta["text_encoder"] = {
+            "package": PACKAGE,
+            "version": policy.text.vectors.version,
+            "vectors": VECTORS,
+        }
     (directory / CONFIG).write_text(json.dumps(meta, indent=2) + "\n")
     state = {k: v.detach().cpu().contiguous() for k, v in (state or policy.state_dict()).items()}
     save_file(state, str(directory / WEIGHTS), metadata={"format_version": str(FORMAT_VERSION)})
@@ -82,7 +90,27 @@ def read_config(ckpt: Path) -> PolicyConfig:
             f"{meta.get('simplevla_version', '?')}), this simplevla {__version__} reads format_version "
             f"{FORMAT_VERSION}; retrain, or load it with the matching simplevla version"
         )
-    return PolicyConfig.from_dict(meta.get("policy", {}), source=str(ckpt / CONFIG))
+    cfg = PolicyConfig.from_dict(meta.get("policy", {}), source=str(ckpt / CONFIG))
+    if cfg.text == "wordllama":
+        _check_text_package(ckpt / CONFIG, meta.get("text_encoder") or {})
+    return cfg
+
+
+def _check_text_package(config_path: Path, needs: dict) -> None:
+    """A clear error when the package holding the policy's frozen word vectors is missing; a warning
+    when its version differs from the one the policy was trained with."""
+    wanted, installed = needs.get("version", "?"), wordllama_version()
+    if installed is None:
+        raise SimplevlaError(
+            f"{config_path}: policy.text is 'wordllama', whose frozen word vectors ship in the package "
+            f"{PACKAGE!r} ({wanted} when trained), which is not installed; pip install 'wordllama>=0.4.0,<0.5' (a dependency of simplevla)"
+        )
+    if wanted != installed:
+        warnings.warn(
+            f"{config_path}: trained with {PACKAGE} {wanted}, running with {installed}; if its vectors "
+            "changed, the policy reads instructions differently",
+            stacklevel=3,
+        )
 
 
 def load_policy(path: str | Path, device: str = "cpu") -> VLAPolicy:
@@ -93,7 +121,7 @@ def load_policy(path: str | Path, device: str = "cpu") -> VLAPolicy:
     cfg = read_config(ckpt)
     stats = json.loads((ckpt / STATS).read_text())
     tokenizer = None
-    if cfg.text == "lstm":
+    if cfg.text == "lstm" or (cfg.text == "wordllama" and cfg.text_snap > 0):
         tokenizer = WordTokenizer.from_json(json.loads((ckpt / TOKENIZER).read_text()), str(ckpt / TOKENIZER))
     policy = make_policy(cfg, stats, tokenizer=tokenizer)
     state = load_file(str(ckpt / WEIGHTS))

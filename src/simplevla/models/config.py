@@ -36,6 +36,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         text_dim=512,
         head_hidden=512,
         word_dropout=0.0,
+        text_noise=0.0,
+        text_snap=0.0,
         keypoint_offsets=False,
         wrist_crop=0,
         action_modes=1,
@@ -65,6 +67,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         text_dim=128,
         head_hidden=256,
         word_dropout=0.1,
+        text_noise=0.0,
+        text_snap=0.0,
         keypoint_offsets=True,
         action_modes=4,  # alternative chunks, the best-scored one executed: 94.3% (2: 92.0%, 1: 87.4%; README)
         aux_weight=1.0,  # learn to read task_xy (needs a dataset recorded with --task-xy) ...
@@ -86,6 +90,8 @@ LEGACY_DEFAULTS: dict[str, Any] = {
     "head_film": False,
     "relative_keypoints": False,
     "plan_input": False,
+    "text_noise": 0.0,
+    "text_snap": 0.0,
 }
 
 
@@ -95,7 +101,7 @@ class PolicyConfig:
 
     preset: Annotated[Literal["simple", "default"], tyro.conf.arg(prefix_name=False)] = "default"
     vision: Literal["simple", "convnet"] | None = None  # tutorial CNN, or GroupNorm CNN
-    text: Literal["lstm", "minilm"] | None = None  # Embedding+LSTM, or frozen all-MiniLM-L6-v2
+    text: Literal["lstm", "minilm", "wordllama"] | None = None  # LSTM, MiniLM, or wordllama vectors + LSTM
     fusion: Literal["concat", "film"] | None = None  # concatenate, or FiLM the CNN's feature maps
     head: Literal["tanh", "chunk", "flow"] | None = None  # tutorial tanh x scale, chunk MLP, flow matching
     use_state: bool | None = None  # feed observation.state (effector position) to the head
@@ -119,7 +125,11 @@ class PolicyConfig:
     relative_keypoints: bool | None = None  # convnet keypoints: also feed them relative to the effector
     aux_weight: float | None = None  # weight of the auxiliary aux.task_xy loss (0 = off)
     plan_input: bool | None = None  # the head also reads the predicted task_xy (object, goal) vs the effector
-    word_dropout: float | None = None  # lstm: chance that training replaces a word by <unk> (unseen words)
+    word_dropout: float | None = None  # lstm/wordllama: chance that training drops a word (lstm: to <unk>)
+    text_noise: float | None = None  # wordllama: norm of the Gaussian noise added to unit-norm word vectors
+    text_snap: float | None = (
+        None  # wordllama: read words as their nearest training words (softmax temp.; 0 off)
+    )
     normalization: Literal["min_max", "mean_std"] = "min_max"
 
     def __post_init__(self) -> None:
@@ -184,6 +194,18 @@ class PolicyConfig:
             )
         if not 0.0 <= self.word_dropout < 1.0:
             raise bad("word_dropout", "must be in [0, 1), e.g. 0.1")
+        if not self.text_noise >= 0.0:
+            raise bad("text_noise", "must be >= 0 (0 = off; 0.5 = half the mean vector norm)")
+        if self.text_noise > 0 and self.text != "wordllama":
+            raise bad("text_noise", "noise on word vectors needs --policy.text wordllama")
+        if not self.text_snap >= 0.0:
+            raise bad("text_snap", "must be >= 0 (0 = off; 0.05 = a sharp pick of the nearest training word)")
+        if self.text_snap > 0 and self.text != "wordllama":
+            raise bad("text_snap", "snapping to pretrained neighbours needs --policy.text wordllama")
+        if self.text_snap > 0 and self.text_noise > 0:
+            raise bad(
+                "text_noise", "noise applies to the raw word vectors, which --policy.text-snap replaces"
+            )
         if self.keypoints < 0:
             raise bad("keypoints", "must be >= 0 (0 selects the flattened grid)")
         if not 1 <= self.strided_convs <= len(self.vision_channels):

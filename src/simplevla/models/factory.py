@@ -13,7 +13,7 @@ from simplevla.models.heads import ChunkHead, FlowHead, TanhHead
 from simplevla.models.normalize import Normalizer
 from simplevla.models.plan import PLAN_DIM, plan_probe
 from simplevla.models.policy import VLAPolicy
-from simplevla.models.text import LSTMText, MiniLMText
+from simplevla.models.text import LSTMText, MiniLMText, WordLlamaText
 from simplevla.models.tokenizer import WordTokenizer
 from simplevla.models.vision import ConvNet, TutorialVision
 from simplevla.models.wrist import WristNet
@@ -38,14 +38,24 @@ def make_policy(
             cfg.keypoint_offsets,
         )
 
+    needs_vocab = cfg.text == "lstm" or (cfg.text == "wordllama" and cfg.text_snap > 0)
+    if needs_vocab and tokenizer is None:
+        if not tasks:
+            raise SimplevlaError(
+                f"text encoder {cfg.text!r} needs the dataset's task strings to build its vocab"
+            )
+        tokenizer = WordTokenizer.from_tasks(tasks)
     if cfg.text == "lstm":
-        if tokenizer is None:
-            if not tasks:
-                raise SimplevlaError(
-                    "text encoder 'lstm' needs the dataset's task strings to build its vocab"
-                )
-            tokenizer = WordTokenizer.from_tasks(tasks)
         text = LSTMText(tokenizer, cfg.text_embed_dim, cfg.text_dim, cfg.word_dropout)
+    elif cfg.text == "wordllama":
+        text = WordLlamaText(
+            cfg.text_dim,
+            cfg.word_dropout,
+            cfg.text_noise,
+            tokenizer,
+            cfg.text_snap,
+            cfg.text_embed_dim,
+        )
     else:
         text = MiniLMText(cfg.text_dim)
 

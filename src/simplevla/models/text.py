@@ -1,4 +1,5 @@
-"""Instruction encoders: the tutorial's Embedding+LSTM (`lstm`) and a frozen MiniLM (`minilm`).
+"""Instruction encoders: the tutorial's Embedding+LSTM (`lstm`), a frozen MiniLM (`minilm`), and frozen
+pretrained word vectors read by a trainable LSTM (`wordllama`).
 
 Both take a list of B strings and return (B, out_dim). A batch holds few distinct instructions, so each
 encoder runs once per *distinct* string and scatters the result back to the batch.
@@ -14,6 +15,7 @@ from torch import nn
 
 from simplevla.basics.tutorial_vla import LanguageEncoder
 from simplevla.errors import SimplevlaError
+from simplevla.models.tokenizer import _WORD as _WORDS
 from simplevla.models.tokenizer import PAD_ID, UNK_ID, WordTokenizer
 
 
@@ -105,3 +107,87 @@ class MiniLMText(nn.Module):
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
         device = self.proj[0].weight.device
         return self.proj(self.embed(texts).to(device))  # (B, out_dim)
+
+
+class WordLlamaText(nn.Module):
+    """Frozen wordllama word vectors -> a trainable LSTM whose last hidden state (B, hidden) is the feature.
+
+    Every word, seen in training or not, is split into the package's LLaMA pieces, each with a pretrained
+    vector, and a word reads as the mean of its pieces (table scaled to unit mean norm), so an unseen
+    synonym arrives near the words it resembles instead of as `<unk>`.
+
+    With `snap` > 0 and the training words (`vocab`), a word instead reads as a learned embedding mix of
+    the training words nearest to it in the pretrained space: softmax(cosine / snap) over the vocabulary.
+    A training word is (almost) its own embedding, as in the LSTM; an unseen word becomes its pretrained
+    neighbours, so the LSTM never meets a vector it was not trained on.
+
+    Training-time help, none of which sees held-out words: `word_dropout` zeroes a word's input with
+    chance p (read an instruction around a word it does not know), and `noise` adds Gaussian noise of about
+    that norm to every pretrained word vector (read a word's neighbourhood, not one exact point; no-snap
+    only). The table is loaded from the package, never saved.
+    """
+
+    def __init__(
+        self,
+        hidden_dim: int,
+        word_dropout: float = 0.0,
+        noise: float = 0.0,
+        vocab: WordTokenizer | None = None,
+        snap: float = 0.0,
+        embed_dim: int = 64,
+    ) -> None:
+        super().__init__()
+        from simplevla.models.wordvec import DIM, load_wordllama
+
+        vectors = load_wordllama()
+        self.vectors = vectors
+        table = torch.from_numpy(vectors.table)  # (V, DIM)
+        self.table = table / table.norm(dim=-1).mean()  # frozen, loaded from the package, never saved
+        self.word_dropout, self.noise, self.snap = float(word_dropout), float(noise), float(snap)
+        self._words: dict[str, torch.Tensor] = {}
+        self.tokenizer = vocab if snap > 0 else None
+        if self.tokenizer is not None:
+            known = self.tokenizer.vocab[2:]  # the training words (after <pad>, <unk>)
+            self._known = nn.functional.normalize(torch.stack([self._mean_vector(w) for w in known]), dim=-1)
+            self.embedding = nn.Embedding(len(known), embed_dim)
+            in_dim = embed_dim
+        else:
+            in_dim = DIM
+        self.lstm = nn.LSTM(in_dim, hidden_dim, batch_first=True)
+        self.out_dim = hidden_dim
+
+    def _mean_vector(self, word: str) -> torch.Tensor:
+        return self.table[torch.tensor(self.vectors.ids(word) or [0])].mean(0)  # (DIM,)
+
+    def word_vectors(self, text: str) -> torch.Tensor:
+        """(W, DIM): one vector per word of `text`, the mean of its pieces' vectors (cached per string);
+        with `snap`, (W, K): each word's softmax weights over the K training words.
+        Averaging pieces is how wordllama itself pools, so 'upper-left' reads as 'upper', 'left' and a
+        rare word split into pieces still gets one vector near its meaning."""
+        cached = self._words.get(text)
+        if cached is None:
+            vecs = torch.stack(
+                [self._mean_vector(w) for w in _WORDS.findall(text.lower()) or [""]]
+            )  # (W, DIM)
+            if self.tokenizer is not None:
+                cos = nn.functional.normalize(vecs, dim=-1) @ self._known.T  # (W, K)
+                vecs = torch.softmax(cos / self.snap, dim=-1)  # (W, K)
+            cached = self._words[text] = vecs
+        return cached
+
+    def forward(self, texts: Sequence[str]) -> torch.Tensor:
+        distinct, inverse = _unique(texts)
+        seqs = [self.word_vectors(t) for t in distinct]  # U x (W, DIM or K)
+        lengths = torch.tensor([len(q) for q in seqs], dtype=torch.long)  # (U,)
+        device = self.lstm.weight_ih_l0.device
+        x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device)  # (U, W, DIM or K)
+        if self.tokenizer is not None:
+            x = x @ self.embedding.weight  # (U, W, E)
+        elif self.training and self.noise > 0:
+            x = x + torch.randn_like(x) * (self.noise / x.shape[-1] ** 0.5)  # noise of norm ~`noise`
+        if self.training and self.word_dropout > 0:
+            keep = torch.rand(x.shape[:2], device=device) >= self.word_dropout  # (U, W)
+            x = x * keep.unsqueeze(-1)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        _, (h, _) = self.lstm(packed)  # (1, U, hidden): the state after each string's last word
+        return h[-1][inverse.to(device)]  # (B, hidden)

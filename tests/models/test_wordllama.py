@@ -1,0 +1,124 @@
+"""The `wordllama` text encoder: packaged vectors loaded offline, save/load, and the missing-package error."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+
+import pytest
+import torch
+
+pytest.importorskip("wordllama", reason="the 'wordllama' package is not installed")
+
+from model_helpers import STATS, TASKS, TINY, make_batch  # noqa: E402
+
+from simplevla import load_policy  # noqa: E402
+from simplevla.errors import SimplevlaError  # noqa: E402
+from simplevla.models import (  # noqa: E402
+    PolicyConfig,
+    make_policy,
+    wordvec,  # noqa: E402
+)
+from simplevla.models import checkpoint as checkpoint_mod  # noqa: E402
+from simplevla.models.text import WordLlamaText  # noqa: E402
+
+
+@pytest.fixture()
+def no_network(monkeypatch):
+    """Any attempt to open a network connection fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def test_vectors_load_offline_and_every_word_gets_pieces(no_network):
+    wordvec.load_wordllama.cache_clear()
+    vectors = wordvec.load_wordllama()
+    assert vectors.table.shape[1] == wordvec.DIM and vectors.table.shape[0] > 30000
+    assert vectors.version == wordvec.wordllama_version()
+    for word in ("crimson", "xyzzyplugh", "upper-left"):  # rare, nonsense and hyphenated words all get pieces
+        assert len(vectors.ids(word)) >= 1
+    assert vectors.ids("Push the RED one") == vectors.ids("push the red one")  # case carries no meaning
+
+
+def test_pretrained_vectors_know_words_the_training_never_shows(no_network):
+    enc = WordLlamaText(8)
+
+    def cos(a: str, b: str) -> float:
+        return torch.nn.functional.cosine_similarity(
+            enc.word_vectors(a)[0], enc.word_vectors(b)[0], dim=0
+        ).item()
+
+    # a word's pretrained neighbours are related words: no training involved, an independent truth
+    assert cos("leftwards", "left") > cos("leftwards", "right")
+    assert cos("triangular", "triangle") > cos("triangular", "circle")
+    assert cos("downwards", "down") > cos("downwards", "up")
+
+
+def test_encoder_shapes_caching_and_training_noise():
+    enc = WordLlamaText(hidden_dim=12, word_dropout=0.2, noise=0.5)
+    enc.eval()
+    out = enc([TASKS[0], TASKS[1], TASKS[0], "shove the cobalt pyramid"])
+    assert out.shape == (4, 12) and torch.isfinite(out).all()
+    torch.testing.assert_close(out[0], out[2])
+    torch.testing.assert_close(enc([TASKS[1]])[0], out[1])  # eval mode is deterministic
+    enc.train()
+    torch.manual_seed(0)
+    noisy = enc([TASKS[0]])
+    assert not torch.allclose(noisy[0], out[0])  # dropout and noise act in training only
+    assert "table" not in enc.state_dict()  # the frozen vectors come from the package, never the file
+    assert all(p.requires_grad for p in enc.parameters())
+
+
+def test_wordllama_policy_saves_loads_and_records_the_package(tmp_path):
+    cfg = PolicyConfig(**TINY, text="wordllama", text_noise=0.3)
+    policy = make_policy(cfg, STATS, TASKS)
+    batch = make_batch(cfg, batch_size=3)
+    loss, _ = policy(batch)
+    loss.backward()
+    policy.eval()
+    ckpt = policy.save_pretrained(tmp_path / "ckpt")
+    meta = json.loads((ckpt / "config.json").read_text())
+    assert meta["text_encoder"] == {
+        "package": "wordllama",
+        "version": wordvec.wordllama_version(),
+        "vectors": wordvec.VECTORS,
+    }
+    assert not (ckpt / "tokenizer.json").exists()
+    loaded = load_policy(ckpt)
+    assert loaded.config == policy.config
+    torch.testing.assert_close(loaded.predict_action_chunk(batch), policy.predict_action_chunk(batch))
+
+
+def test_missing_package_is_a_clear_error(tmp_path, monkeypatch):
+    cfg = PolicyConfig(**TINY, text="wordllama")
+    ckpt = make_policy(cfg, STATS, TASKS).save_pretrained(tmp_path / "ckpt")
+    monkeypatch.setattr(checkpoint_mod, "wordllama_version", lambda: None)
+    with pytest.raises(SimplevlaError, match=r"config\.json: policy\.text is 'wordllama'.*not installed"):
+        load_policy(ckpt)
+    monkeypatch.setitem(sys.modules, "wordllama", None)  # `import wordllama` now raises ImportError
+    wordvec.load_wordllama.cache_clear()
+    try:
+        with pytest.raises(SimplevlaError, match=r"pip install 'wordllama>=0.4.0,<0.5'"):
+            make_policy(cfg, STATS, TASKS)
+    finally:
+        wordvec.load_wordllama.cache_clear()
+
+
+def test_version_mismatch_warns(tmp_path, monkeypatch):
+    ckpt = make_policy(PolicyConfig(**TINY, text="wordllama"), STATS, TASKS).save_pretrained(tmp_path / "c")
+    monkeypatch.setattr(checkpoint_mod, "wordllama_version", lambda: "9.9.9")
+    with pytest.warns(UserWarning, match="trained with wordllama"):
+        load_policy(ckpt)
+
+
+def test_text_noise_needs_wordllama():
+    with pytest.raises(SimplevlaError, match="text_noise"):
+        PolicyConfig(**TINY, text="lstm", text_noise=0.5)
