@@ -77,8 +77,9 @@ def test_encoder_shapes_caching_and_training_noise():
     assert all(p.requires_grad for p in enc.parameters())
 
 
-def test_wordllama_policy_saves_loads_and_records_the_package(tmp_path):
-    cfg = PolicyConfig(**TINY, text="wordllama", text_noise=0.3)
+@pytest.mark.parametrize("extra", [dict(text_noise=0.3), dict(text_snap=0.02)])
+def test_wordllama_policy_saves_loads_and_records_the_package(tmp_path, extra):
+    cfg = PolicyConfig(**TINY, text="wordllama", **extra)
     policy = make_policy(cfg, STATS, TASKS)
     batch = make_batch(cfg, batch_size=3)
     loss, _ = policy(batch)
@@ -91,7 +92,7 @@ def test_wordllama_policy_saves_loads_and_records_the_package(tmp_path):
         "version": wordvec.wordllama_version(),
         "vectors": wordvec.VECTORS,
     }
-    assert not (ckpt / "tokenizer.json").exists()
+    assert (ckpt / "tokenizer.json").exists() == (cfg.text_snap > 0)  # snapping needs the training words
     loaded = load_policy(ckpt)
     assert loaded.config == policy.config
     torch.testing.assert_close(loaded.predict_action_chunk(batch), policy.predict_action_chunk(batch))
@@ -122,3 +123,26 @@ def test_version_mismatch_warns(tmp_path, monkeypatch):
 def test_text_noise_needs_wordllama():
     with pytest.raises(SimplevlaError, match="text_noise"):
         PolicyConfig(**TINY, text="lstm", text_noise=0.5)
+
+
+def test_snap_reads_training_words_as_themselves_and_unseen_words_as_neighbours():
+    from simplevla.models.tokenizer import WordTokenizer
+
+    vocab = WordTokenizer.from_tasks(["push the circle left", "move the triangle down", "go to the square"])
+    enc = WordLlamaText(hidden_dim=8, vocab=vocab, snap=0.02)
+    known = vocab.vocab[2:]
+    weights = enc.word_vectors(" ".join(known))  # (W, K): one row per word
+    assert torch.all(weights.argmax(-1) == torch.arange(len(known)))  # each training word is itself
+    assert weights.diagonal().min() > 0.99
+    for unseen, nearest in (("leftwards", "left"), ("downwards", "down"), ("triangular", "triangle")):
+        row = enc.word_vectors(unseen)[0]  # its pretrained neighbours, no training involved
+        assert known[int(row.argmax())] == nearest, (unseen, known[int(row.argmax())])
+    assert "embedding.weight" in enc.state_dict() and enc.embedding.num_embeddings == len(known) + 1
+
+
+def test_default_preset_snaps_and_other_encoders_drop_it():
+    assert PolicyConfig().text == "wordllama" and PolicyConfig().text_snap > 0
+    assert PolicyConfig(text="lstm").text_snap == 0.0
+    assert PolicyConfig(text_noise=0.5).text_snap == 0.0
+    with pytest.raises(SimplevlaError, match="text_snap"):
+        PolicyConfig(text="lstm", text_snap=0.02)

@@ -121,8 +121,9 @@ class WordLlamaText(nn.Module):
     A training word is (almost) its own embedding, as in the LSTM; an unseen word becomes its pretrained
     neighbours, so the LSTM never meets a vector it was not trained on.
 
-    Training-time help, none of which sees held-out words: `word_dropout` zeroes a word's input with
-    chance p (read an instruction around a word it does not know), and `noise` adds Gaussian noise of about
+    Training-time help, none of which sees held-out words: `word_dropout` replaces a word with chance p
+    (snap: by a learned `<unk>` embedding, as the LSTM encoder does; else by zeros), so the encoder learns
+    to read an instruction around a word it does not know, and `noise` adds Gaussian noise of about
     that norm to every pretrained word vector (read a word's neighbourhood, not one exact point; no-snap
     only). The table is loaded from the package, never saved.
     """
@@ -149,7 +150,7 @@ class WordLlamaText(nn.Module):
         if self.tokenizer is not None:
             known = self.tokenizer.vocab[2:]  # the training words (after <pad>, <unk>)
             self._known = nn.functional.normalize(torch.stack([self._mean_vector(w) for w in known]), dim=-1)
-            self.embedding = nn.Embedding(len(known), embed_dim)
+            self.embedding = nn.Embedding(len(known) + 1, embed_dim)  # the training words, then <unk>
             in_dim = embed_dim
         else:
             in_dim = DIM
@@ -181,13 +182,18 @@ class WordLlamaText(nn.Module):
         lengths = torch.tensor([len(q) for q in seqs], dtype=torch.long)  # (U,)
         device = self.lstm.weight_ih_l0.device
         x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device)  # (U, W, DIM or K)
-        if self.tokenizer is not None:
-            x = x @ self.embedding.weight  # (U, W, E)
-        elif self.training and self.noise > 0:
-            x = x + torch.randn_like(x) * (self.noise / x.shape[-1] ** 0.5)  # noise of norm ~`noise`
+        drop = None
         if self.training and self.word_dropout > 0:
-            keep = torch.rand(x.shape[:2], device=device) >= self.word_dropout  # (U, W)
-            x = x * keep.unsqueeze(-1)
+            drop = (torch.rand(x.shape[:2], device=device) < self.word_dropout).unsqueeze(-1)  # (U, W, 1)
+        if self.tokenizer is not None:  # mix the training words' embeddings; a dropped word reads as <unk>
+            x = x @ self.embedding.weight[:-1]  # (U, W, E)
+            if drop is not None:
+                x = torch.where(drop, self.embedding.weight[-1], x)  # (U, W, E)
+        else:
+            if self.training and self.noise > 0:
+                x = x + torch.randn_like(x) * (self.noise / x.shape[-1] ** 0.5)  # noise of norm ~`noise`
+            if drop is not None:
+                x = x.masked_fill(drop, 0.0)  # (U, W, DIM)
         packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         _, (h, _) = self.lstm(packed)  # (1, U, hidden): the state after each string's last word
         return h[-1][inverse.to(device)]  # (B, hidden)
