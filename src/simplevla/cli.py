@@ -25,16 +25,34 @@ from simplevla.freetext import TryCommand
 from simplevla.quickstart import QuickstartCommand
 from simplevla.train import TrainCommand
 
+# One line per command: the same words as the README's command table (tests/test_docs.py checks both).
+COMMANDS: dict[str, str] = {
+    "quickstart": "record, train `default` and `simple`, evaluate both splits, write report.md",
+    "record": "record scripted-expert demonstrations as a LeRobotDataset v3.0",
+    "data": "inspect, validate, convert and cache datasets",
+    "train": "train a policy on a dataset, with checkpoints and exact resume",
+    "dagger": "collect expert corrections on a policy's own rollouts (DAgger)",
+    "eval": "evaluate a policy closed loop: success per family, videos, eval_info.json",
+    "try": "run a policy once on your own instruction and write a captioned video",
+    "env": "look at Tabletop scenes, watch the expert, measure its success",
+    "basics": "the tutorial's lessons: perceptron, activations, MLP, backprop, autograd",
+}
+
+
+def _sub(name: str):
+    return tyro.conf.subcommand(name, description=COMMANDS[name])
+
+
 Command = Union[  # noqa: UP007  (tyro reads this Union as the list of subcommands)
-    Annotated[BasicsCommand, tyro.conf.subcommand("basics")],
-    Annotated[RecordCommand, tyro.conf.subcommand("record")],
-    Annotated[DataCommand, tyro.conf.subcommand("data")],
-    Annotated[TrainCommand, tyro.conf.subcommand("train")],
-    Annotated[DaggerCommand, tyro.conf.subcommand("dagger")],
-    Annotated[EnvCommand, tyro.conf.subcommand("env")],
-    Annotated[EvalCommand, tyro.conf.subcommand("eval")],
-    Annotated[TryCommand, tyro.conf.subcommand("try")],
-    Annotated[QuickstartCommand, tyro.conf.subcommand("quickstart")],
+    Annotated[QuickstartCommand, _sub("quickstart")],
+    Annotated[RecordCommand, _sub("record")],
+    Annotated[DataCommand, _sub("data")],
+    Annotated[TrainCommand, _sub("train")],
+    Annotated[DaggerCommand, _sub("dagger")],
+    Annotated[EvalCommand, _sub("eval")],
+    Annotated[TryCommand, _sub("try")],
+    Annotated[EnvCommand, _sub("env")],
+    Annotated[BasicsCommand, _sub("basics")],
 ]
 
 

@@ -24,7 +24,7 @@ from simplevla.atomic import atomic_write_json
 from simplevla.envs import EVAL_SEED_START, FAMILIES, to_batch
 from simplevla.envs.language import heldout_parts
 from simplevla.errors import SimplevlaError
-from simplevla.media import plot_success_bars, write_rollout_video
+from simplevla.media import plot_success_bars, write_frame_strip, write_rollout_video
 
 ENV_ID = "simplevla/Tabletop-v0"
 SEEDS_PER_FAMILY = 100_000  # family j uses seeds [seed + j * SEEDS_PER_FAMILY, ... + episodes)
@@ -143,7 +143,8 @@ def evaluate(
     max_steps: int | None = None,
 ) -> dict:
     """Evaluate `policy` closed-loop on `episodes` episodes of each family; write eval_info.json,
-    the first `videos` rollouts of each family and success.png under `out`. Returns the eval_info dict."""
+    the first `videos` rollouts of each family (a video and a PNG strip of its frames each) and
+    success.png under `out`. Returns the eval_info dict."""
     from tqdm import tqdm
 
     out = Path(out)
@@ -171,6 +172,7 @@ def evaluate(
                     path = write_rollout_video(
                         frames, ep["instruction"], ep["success"], out / "videos" / name
                     )
+                    write_frame_strip(frames, ep["instruction"], ep["success"], out / "videos" / name)
                     video_paths.append(str(path.relative_to(out)))
                     recorded += 1
                 per_episode.append({"episode_ix": len(per_episode), "family": family, **ep})

@@ -1,4 +1,5 @@
-"""Pictures for people: captioned rollout videos (mp4 with PyAV, else GIF) and success bar charts."""
+"""Pictures for people: captioned rollout videos (mp4 with PyAV, else GIF), a strip of a rollout's frames
+as one PNG, and success bar charts."""
 
 from __future__ import annotations
 
@@ -49,6 +50,31 @@ def caption_frame(frame: np.ndarray, text: str, scale: int = 4, mark: bool | Non
     out = np.asarray(canvas)
     pad_h, pad_w = (-out.shape[0]) % 16, (-out.shape[1]) % 16
     return np.pad(out, ((0, pad_h), (0, pad_w), (0, 0)), constant_values=255)
+
+
+def write_frame_strip(
+    frames: Sequence[np.ndarray],
+    instruction: str,
+    success: bool,
+    path: str | Path,
+    n: int = 6,
+    scale: int = 2,
+) -> Path:
+    """Write `n` evenly spaced frames of a rollout side by side as one small PNG, the instruction above.
+
+    The last frame carries the success/failure mark. Returns the path (suffix .png)."""
+    path = Path(path).with_suffix(".png")
+    picks = np.linspace(0, len(frames) - 1, num=min(n, len(frames))).round().astype(int)  # (n,)
+    tiles = [
+        np.repeat(np.repeat(frames[i], scale, axis=0), scale, axis=1) for i in picks
+    ]  # n x (H*s, W*s, 3)
+    gap = np.full((tiles[0].shape[0], 4, 3), 255, dtype=np.uint8)
+    row = np.concatenate([t for tile in tiles for t in (tile, gap)][:-1], axis=1)  # (H*s, W', 3)
+    strip = caption_frame(row, instruction, scale=1, mark=success)
+    buf = io.BytesIO()
+    Image.fromarray(strip).save(buf, format="PNG", optimize=True)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
 
 
 def write_rollout_video(

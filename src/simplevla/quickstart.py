@@ -20,7 +20,7 @@ from simplevla.errors import SimplevlaError
 # Sizes for the reference budget (17 minutes on a 2-core laptop-class CPU); other budgets scale them.
 REFERENCE_BUDGET_MIN = 17.0
 # Measured on this project's 2-core machine (`make demo`, session 6): recording ~156 episodes/s, `default`
-# ~445 samples/s and `simple` ~313 samples/s at batch 64 (README "Results"). 16k episodes are ~335k frames, about one epoch of
+# ~445 samples/s and `simple` ~313 samples/s at batch 64 (docs/results.md). 16k episodes are ~335k frames, about one epoch of
 # `default`'s 5,000 x 64 samples. `simple` learns nothing at any size we tried, so it gets a short run.
 PLAN = {
     "episodes": 16000,
@@ -30,7 +30,7 @@ PLAN = {
     "simple_eval_episodes": 25,  # per family; `simple` scores ~0%, and its failed rollouts run to the step limit
 }
 # DART noise on the executed expert action (labels stay clean). 0.4 (closer to the policy's own action
-# errors, see benchmarks/phase_errors.py) trained no better policy than 0.2 (README "Results").
+# errors, see experiments/phase_errors.py) trained no better policy than 0.2 (docs/results.md).
 RECORD_NOISE = 0.2
 TINY = {
     "episodes": 24,

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from simplevla.evaluate import _summary, wilson_interval
-from simplevla.media import caption_frame, plot_success_bars, write_rollout_video
+from simplevla.media import caption_frame, plot_success_bars, write_frame_strip, write_rollout_video
 
 
 @pytest.mark.parametrize("k,n", [(0, 10), (3, 10), (10, 10), (45, 50), (250, 250), (1, 1)])
@@ -39,6 +39,11 @@ def test_video_and_bars_written(tmp_path) -> None:
     frames = [np.full((32, 32, 3), v, dtype=np.uint8) for v in range(0, 200, 20)]
     path = write_rollout_video(frames, "reach the blue circle", False, tmp_path / "ep")
     assert path.exists() and path.stat().st_size > 0 and path.suffix in (".mp4", ".gif")
+    strip = write_frame_strip(frames, "reach the blue circle", False, tmp_path / "ep", n=6, scale=2)
+    with Image.open(strip) as im:
+        assert strip.suffix == ".png" and im.size[0] >= 6 * 64 and im.size[1] > 64  # 6 frames, 2x, a caption
+        pixels = np.asarray(im.convert("RGB"))
+    assert {0, 180}.issubset(set(pixels[-20, :, 0].tolist()))  # the first and the last frame are in it
     # 50/50 successes: the interval's upper end rounds to just below 100, which once made a negative error bar
     groups = {"reach": _summary([True] * 50), "separate": _summary([False] * 3 + [True] * 7)}
     png = plot_success_bars(groups, tmp_path / "bars.png")

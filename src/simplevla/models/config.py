@@ -14,6 +14,7 @@ import tyro
 
 from simplevla.errors import SimplevlaError
 
+SNAPPING = ("wordllama", "minilm_words")  # text encoders that can read words as training words (text_snap)
 FORMAT_VERSION = 1  # bump when config.json / model.safetensors layouts change incompatibly
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -46,7 +47,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         relative_keypoints=False,
         plan_input=False,
     ),
-    # The strongest combination measured (see README "Policies and training"): FiLM-conditioned GroupNorm
+    # The strongest combination measured (see docs/policies.md): FiLM-conditioned GroupNorm
     # CNN with spatial-softmax keypoints, an LSTM instruction encoder whose words are read through the
     # pretrained wordllama vectors (each word as its nearest training words, so unseen synonyms land on
     # known ones), effector state, chunked L1 head that also reads the policy's own estimate of the task
@@ -72,9 +73,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         word_dropout=0.1,
         text_noise=0.0,
         keypoint_offsets=True,
-        action_modes=4,  # alternative chunks, the best-scored one executed: 94.3% (2: 92.0%, 1: 87.4%; README)
+        action_modes=4,  # alternative chunks, the best-scored one executed: 94.3% (2: 92.0%, 1: 87.4%; docs/results.md)
         aux_weight=1.0,  # learn to read task_xy (needs a dataset recorded with --task-xy) ...
-        plan_input=True,  # ... and give that reading to the head: 85.2% vs 75% (README "Results")
+        plan_input=True,  # ... and give that reading to the head: 85.2% vs 75% (docs/results.md)
         head_film=False,
         relative_keypoints=False,
         wrist_crop=0,  # 16 lowers validation loss (0.268 vs 0.312) but not success, and costs ~12% speed
@@ -103,7 +104,7 @@ class PolicyConfig:
 
     preset: Annotated[Literal["simple", "default"], tyro.conf.arg(prefix_name=False)] = "default"
     vision: Literal["simple", "convnet"] | None = None  # tutorial CNN, or GroupNorm CNN
-    text: Literal["lstm", "minilm", "wordllama"] | None = None  # LSTM, MiniLM, or wordllama vectors + LSTM
+    text: Literal["lstm", "minilm", "wordllama", "minilm_words"] | None = None  # see docs/policies.md
     fusion: Literal["concat", "film"] | None = None  # concatenate, or FiLM the CNN's feature maps
     head: Literal["tanh", "chunk", "flow"] | None = None  # tutorial tanh x scale, chunk MLP, flow matching
     use_state: bool | None = None  # feed observation.state (effector position) to the head
@@ -142,8 +143,8 @@ class PolicyConfig:
             setattr(self, name, PRESETS[self.preset][name])
         if "action_modes" in unset and self.head != "chunk":
             self.action_modes = 1  # the preset's alternative chunks belong to its chunk head, not to yours
-        if "text_snap" in unset and (self.text != "wordllama" or self.text_noise > 0):
-            self.text_snap = 0.0  # the preset's snapping belongs to its wordllama encoder without noise
+        if "text_snap" in unset and (self.text not in SNAPPING or self.text_noise > 0):
+            self.text_snap = 0.0  # the preset's snapping belongs to its snapping encoder, without noise
         self.vision_channels = tuple(int(c) for c in self.vision_channels)
         self._validate()
 
@@ -204,8 +205,10 @@ class PolicyConfig:
             raise bad("text_noise", "noise on word vectors needs --policy.text wordllama")
         if not self.text_snap >= 0.0:
             raise bad("text_snap", "must be >= 0 (0 = off; 0.05 = a sharp pick of the nearest training word)")
-        if self.text_snap > 0 and self.text != "wordllama":
-            raise bad("text_snap", "snapping to pretrained neighbours needs --policy.text wordllama")
+        if self.text_snap > 0 and self.text not in SNAPPING:
+            raise bad("text_snap", "snapping to training words needs --policy.text wordllama or minilm_words")
+        if self.text == "minilm_words" and not self.text_snap > 0:
+            raise bad("text_snap", "minilm_words reads each word as training words; set e.g. 0.05")
         if self.text_snap > 0 and self.text_noise > 0:
             raise bad(
                 "text_noise", "noise applies to the raw word vectors, which --policy.text-snap replaces"

@@ -10,6 +10,7 @@ from simplevla.errors import SimplevlaError
 from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator
 from simplevla.models.heads import ChunkHead, FlowHead, TanhHead
+from simplevla.models.minilm_words import MiniLMWordsText
 from simplevla.models.normalize import Normalizer
 from simplevla.models.plan import PLAN_DIM, plan_probe
 from simplevla.models.policy import VLAPolicy
@@ -38,7 +39,7 @@ def make_policy(
             cfg.keypoint_offsets,
         )
 
-    needs_vocab = cfg.text == "lstm" or (cfg.text == "wordllama" and cfg.text_snap > 0)
+    needs_vocab = cfg.text == "lstm" or cfg.text_snap > 0
     if needs_vocab and tokenizer is None:
         if not tasks:
             raise SimplevlaError(
@@ -55,6 +56,10 @@ def make_policy(
             tokenizer,
             cfg.text_snap,
             cfg.text_embed_dim,
+        )
+    elif cfg.text == "minilm_words":
+        text = MiniLMWordsText(
+            cfg.text_dim, tokenizer, cfg.text_snap, cfg.text_embed_dim, cfg.word_dropout, tasks
         )
     else:
         text = MiniLMText(cfg.text_dim)

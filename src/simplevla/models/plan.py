@@ -4,7 +4,7 @@ With `aux_weight > 0` the policy learns to read `aux.task_xy` (the task object's
 its fused features. With `plan_input`, that reading (detached: only the auxiliary loss trains it) is also
 turned into a few geometric features relative to the effector and fed to the action head beside the fused
 features. An MLP on exactly these quantities imitates the expert closed loop far better than the full
-pixel policy (README "Results"), so the head is given them instead of having to rediscover them.
+pixel policy (docs/results.md), so the head is given them instead of having to rediscover them.
 """
 
 from __future__ import annotations

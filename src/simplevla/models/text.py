@@ -179,21 +179,36 @@ class WordLlamaText(nn.Module):
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
         distinct, inverse = _unique(texts)
         seqs = [self.word_vectors(t) for t in distinct]  # U x (W, DIM or K)
-        lengths = torch.tensor([len(q) for q in seqs], dtype=torch.long)  # (U,)
+        drop = self.word_dropout if self.training else 0.0
+        if self.tokenizer is not None:
+            feats = read_snapped(seqs, self.embedding, self.lstm, drop)  # (U, hidden)
+            return feats[inverse.to(feats.device)]  # (B, hidden)
         device = self.lstm.weight_ih_l0.device
-        x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device)  # (U, W, DIM or K)
-        drop = None
-        if self.training and self.word_dropout > 0:
-            drop = (torch.rand(x.shape[:2], device=device) < self.word_dropout).unsqueeze(-1)  # (U, W, 1)
-        if self.tokenizer is not None:  # mix the training words' embeddings; a dropped word reads as <unk>
-            x = x @ self.embedding.weight[:-1]  # (U, W, E)
-            if drop is not None:
-                x = torch.where(drop, self.embedding.weight[-1], x)  # (U, W, E)
-        else:
-            if self.training and self.noise > 0:
-                x = x + torch.randn_like(x) * (self.noise / x.shape[-1] ** 0.5)  # noise of norm ~`noise`
-            if drop is not None:
-                x = x.masked_fill(drop, 0.0)  # (U, W, DIM)
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        _, (h, _) = self.lstm(packed)  # (1, U, hidden): the state after each string's last word
-        return h[-1][inverse.to(device)]  # (B, hidden)
+        x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device)  # (U, W, DIM)
+        if self.training and self.noise > 0:
+            x = x + torch.randn_like(x) * (self.noise / x.shape[-1] ** 0.5)  # noise of norm ~`noise`
+        if drop > 0:
+            x = x.masked_fill(torch.rand(x.shape[:2], device=device).unsqueeze(-1) < drop, 0.0)  # (U, W, DIM)
+        return _last_state(self.lstm, x, seqs)[inverse.to(device)]  # (B, hidden)
+
+
+def _last_state(lstm: nn.LSTM, x: torch.Tensor, seqs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """(U, hidden): the LSTM's state after each string's last word; x (U, W, D) padded, seqs give lengths."""
+    lengths = torch.tensor([len(q) for q in seqs], dtype=torch.long)  # (U,)
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    _, (h, _) = lstm(packed)  # (1, U, hidden)
+    return h[-1]
+
+
+def read_snapped(
+    seqs: Sequence[torch.Tensor], embedding: nn.Embedding, lstm: nn.LSTM, word_dropout: float = 0.0
+) -> torch.Tensor:
+    """(U, hidden) from U strings of snap weights (W, K) over the K training words: each word is the
+    weighted mix of the training words' embeddings (`embedding` has K + 1 rows, the last `<unk>`), a word
+    dropped with chance `word_dropout` reads as `<unk>`, and the LSTM reads the sequence."""
+    device = lstm.weight_ih_l0.device
+    x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device) @ embedding.weight[:-1]  # (U, W, E)
+    if word_dropout > 0:
+        drop = torch.rand(x.shape[:2], device=device).unsqueeze(-1) < word_dropout  # (U, W, 1)
+        x = torch.where(drop, embedding.weight[-1], x)  # (U, W, E)
+    return _last_state(lstm, x, seqs)

@@ -2,7 +2,7 @@
 
 `ConvNet` ends either in spatial-softmax keypoints (each of K channels becomes the expected (x, y) of its
 softmax over the feature map, as in Levine et al. 2016 and LeRobot's diffusion policy) or in a flattened
-4x4 grid. Keypoints keep *where* things are in a form an MLP can read directly; the README gives the
+4x4 grid. Keypoints keep *where* things are in a form an MLP can read directly; docs/policies.md gives the
 measurement behind the default. Each conv block can be FiLM-modulated: `x <- x * (1 + gamma) + beta`
 after its GroupNorm, with (gamma, beta) produced from the instruction by `fusion.FiLMGenerator`.
 """

@@ -1,6 +1,6 @@
-"""Closed-loop success of the pushing families broken down by how each episode starts.
+"""Does success depend on where the effector starts? Pushing-family success by start angle.
 
-    python benchmarks/success_by_start.py runs/quickstart/default/eval/train/eval_info.json [more.json ...]
+    python experiments/success_by_start.py runs/quickstart/default/eval/train/eval_info.json [more.json ...]
 
 For every pushing episode of the given `eval_info.json` files, re-creates its scene from the seed and
 reports success by (a) the angle, around the pushed object, between the effector's start and the side the

@@ -1,6 +1,6 @@
 """Is the expert learnable at all? An MLP on privileged low-dim state imitates it, closed loop.
 
-    python benchmarks/privileged_mlp.py [--episodes 8000] [--steps 6000] [--eval 100]
+    python experiments/privileged_mlp.py [--episodes 8000] [--steps 6000] [--eval 100]
 
 No pixels and no words: the input is the effector position, the task object's centre and its goal
 (`Expert.task_xy`, what `aux.task_xy` stores) and the family as a one-hot, 11 numbers; other objects are

@@ -1,6 +1,6 @@
 """Do different policies fail on the same episodes? Counts, per evaluation episode, how many policies failed it.
 
-    python benchmarks/hard_seeds.py runA/eval/train/eval_info.json runB/eval/train/eval_info.json [...]
+    python experiments/hard_seeds.py runA/eval/train/eval_info.json runB/eval/train/eval_info.json [...]
 
 The files must come from `simplevla eval` runs with the same seeds, families and split (the default seeds
 are the same for every run). A fixed set of hard scenes shows up as many episodes failed by every policy;

@@ -1,6 +1,6 @@
-"""How much of the held-out gap is unknown synonyms, and how much is unseen templates.
+"""How much of the held-out gap is unknown synonyms, and how much is unseen templates?
 
-    python benchmarks/heldout_ceiling.py --policy runs/quickstart/default [--episodes 50] [--out DIR]
+    python experiments/heldout_ceiling.py --policy runs/quickstart/default [--episodes 50] [--out DIR]
 
 Evaluates the policy closed-loop on `split="heldout"` instructions twice, through `simplevla.evaluate`
 (same seeds, scenes and tasks): once as written, and once with every held-out synonym (crimson, west,

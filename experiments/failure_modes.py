@@ -1,6 +1,6 @@
 """What the policy's failures look like: wrong-way pushes, disturbed objects, and whether they are recoverable.
 
-    python benchmarks/failure_modes.py --policy runs/quickstart/default [--episodes 40]
+    python experiments/failure_modes.py --policy runs/quickstart/default [--episodes 40]
 
 Rolls the policy out closed loop on the pushing families (train wording, seeds 8,000,000+, neither recorded
 nor used by `simplevla eval`) and, for every failed episode, reports whether the pushed object ended farther

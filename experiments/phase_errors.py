@@ -1,6 +1,6 @@
-"""Where a policy disagrees with the scripted expert, by the expert's phase.
+"""Where does a policy disagree with the scripted expert? Its action error by the expert's phase.
 
-    python benchmarks/phase_errors.py --policy runs/quickstart/default [--episodes 40] [--threads 2]
+    python experiments/phase_errors.py --policy runs/quickstart/default [--episodes 40] [--threads 2]
 
 Rolls the expert (with its recording noise) through fresh evaluation seeds and, at every step, asks the
 policy for its first action on the same observation. Groups steps by the expert's phase (APPROACH split

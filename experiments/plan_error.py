@@ -1,6 +1,6 @@
 """How well does a policy read the task object and its goal off the image and the words? Its task_xy error.
 
-    python benchmarks/plan_error.py --policy runs/quickstart/default [--episodes 40] [--split train]
+    python experiments/plan_error.py --policy runs/quickstart/default [--episodes 40] [--split train]
 
 For a policy trained with the auxiliary task_xy target (`--policy.aux-weight`, and so every `plan_input`
 policy), rolls the policy out closed loop (seeds 8,000,000+) and, at every step, compares its reading of
