@@ -33,7 +33,8 @@ def probe_sentences(rng: random.Random, n: int) -> list[tuple[str, int, set[str]
         out.append(
             (f"push the {colour} {s} to the left", 3, {shape, "object", "one"} if s == "piece" else {shape})
         )
-        out.append((f"push the {colour} {shape} {rng.choice(P_DIRS[d]).split()[-1]}", 4, {d, d + "ward"}))
+        one_word = [w for w in P_DIRS[d] if " " not in w]  # leftwards, higher, ...: never a training word
+        out.append((f"push the {colour} {shape} {rng.choice(one_word)}", 4, {d, d + "ward"}))
     return out
 
 
