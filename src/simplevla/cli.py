@@ -21,6 +21,7 @@ from simplevla.data.dagger import DaggerCommand
 from simplevla.envs.commands import EnvCommand
 from simplevla.errors import SimplevlaError
 from simplevla.evaluate import EvalCommand
+from simplevla.export import ExportCommand
 from simplevla.freetext import TryCommand
 from simplevla.quickstart import QuickstartCommand
 from simplevla.train import TrainCommand
@@ -34,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "dagger": "collect expert corrections on a policy's own rollouts (DAgger)",
     "eval": "evaluate a policy closed loop: success per family, videos, eval_info.json",
     "try": "run a policy once on your own instruction and write a captioned video",
+    "export": "export a policy's network to ONNX for inference",
     "env": "look at Tabletop scenes, watch the expert, measure its success",
     "basics": "the tutorial's lessons: perceptron, activations, MLP, backprop, autograd",
 }
@@ -51,6 +53,7 @@ Command = Union[  # noqa: UP007  (tyro reads this Union as the list of subcomman
     Annotated[DaggerCommand, _sub("dagger")],
     Annotated[EvalCommand, _sub("eval")],
     Annotated[TryCommand, _sub("try")],
+    Annotated[ExportCommand, _sub("export")],
     Annotated[EnvCommand, _sub("env")],
     Annotated[BasicsCommand, _sub("basics")],
 ]

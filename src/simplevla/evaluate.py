@@ -216,6 +216,8 @@ class EvalCommand:
     """Episode step limit; default: each family's own limit."""
     instruction_file: str | None = None
     """Your own wording instead of a split: one 'family<TAB>seed<TAB>instruction' (or JSON) per line."""
+    backend: Literal["torch", "onnx"] = "torch"
+    """onnx: export the policy's network to OUT/policy.onnx and run it in onnxruntime (the `onnx` extra)."""
     json: bool = False
 
     def __post_init__(self) -> None:
@@ -241,6 +243,10 @@ class EvalCommand:
             return self._run_instruction_file()
         policy = load_policy(self.policy)
         out = self.out or f"outputs/eval/{time.strftime('%Y%m%d-%H%M%S')}_{self.split}"
+        if self.backend == "onnx":
+            from simplevla.export import OnnxPolicy, export_onnx
+
+            policy = OnnxPolicy(policy, export_onnx(policy, Path(out) / "policy.onnx"))
         info = evaluate(
             policy,
             out,
@@ -253,7 +259,8 @@ class EvalCommand:
             self.size,
             max_steps=self.max_steps,
         )
-        result = {"out": str(out), "split": self.split, "pc_success": info["overall"]["pc_success"]}
+        result = {"out": str(out), "split": self.split, "backend": self.backend}
+        result["pc_success"] = info["overall"]["pc_success"]
         result.update({f"pc_success.{f}": g["pc_success"] for f, g in info["per_group"].items()})
         result["eval_s"] = info["overall"]["eval_s"]
         return result

@@ -91,11 +91,18 @@ class VLAPolicy(nn.Module):
         device = self._device()
         image = batch[keys.IMAGE].to(device, non_blocking=True)  # (B, 3, H, W)
         text = self.text(batch[keys.TASK])  # (B, Dt)
+        raw_state = batch[keys.STATE].to(device).float() if self.config.use_state else None  # (B, S)
+        return self.fuse(image, text, raw_state)
+
+    def fuse(
+        self, image: torch.Tensor, text: torch.Tensor, raw_state: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """`_fused` from tensors: image (B, 3, H, W) in [0, 1], the instruction embedding (B, Dt) from
+        `self.text`, the state (B, S) in table units (None when the policy does not use it)."""
         film = self.film(text) if self.film is not None else None
         vision = self.vision(image, film)  # (B, Dv)
         state = None
         if self.config.use_state:
-            raw_state = batch[keys.STATE].to(device).float()  # (B, S) table units
             state = self.normalizer.state(raw_state)  # (B, S)
             if self.config.relative_keypoints:  # keypoints are (x right, y down) in [-1, 1]
                 k = self.config.keypoints
@@ -175,6 +182,15 @@ class VLAPolicy(nn.Module):
         choice = torch.nn.functional.cross_entropy(logits, best)
         loss = regression + MODES_RELAX * relaxed + MODES_CHOICE_WEIGHT * choice
         return loss, {"loss": loss.item(), "regression": regression.item(), "mode_ce": choice.item()}
+
+    def chunks_from_features(
+        self, image: torch.Tensor, text: torch.Tensor, raw_state: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every mode's chunk (B, K, chunk, A) in env units and the mode scores (B, K), from tensors (see
+        `fuse`); what `simplevla export` puts in an ONNX graph (deterministic heads only)."""
+        fused, cond, _ = self.fuse(image, text, raw_state)  # (B, D), (B, Dt) or None
+        preds, logits = self.head(fused, cond)  # (B, K, chunk, A), (B, K)
+        return self.normalizer.unaction(preds), logits
 
     @torch.no_grad()
     def predict_action_chunk(self, batch: dict) -> torch.Tensor:
