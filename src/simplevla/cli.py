@@ -16,6 +16,7 @@ import numpy as np
 import tyro
 
 from simplevla.basics.commands import BasicsCommand
+from simplevla.bench import BenchCommand
 from simplevla.data.commands import DataCommand, RecordCommand
 from simplevla.data.dagger import DaggerCommand
 from simplevla.envs.commands import EnvCommand
@@ -36,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "eval": "evaluate a policy closed loop: success per family, videos, eval_info.json",
     "try": "run a policy once on your own instruction and write a captioned video",
     "export": "export a policy's network to ONNX for inference",
+    "bench": "measure this machine's speed: env, recording, loader, training, inference",
     "env": "look at Tabletop scenes, watch the expert, measure its success",
     "basics": "the tutorial's lessons: perceptron, activations, MLP, backprop, autograd",
 }
@@ -54,6 +56,7 @@ Command = Union[  # noqa: UP007  (tyro reads this Union as the list of subcomman
     Annotated[EvalCommand, _sub("eval")],
     Annotated[TryCommand, _sub("try")],
     Annotated[ExportCommand, _sub("export")],
+    Annotated[BenchCommand, _sub("bench")],
     Annotated[EnvCommand, _sub("env")],
     Annotated[BasicsCommand, _sub("basics")],
 ]

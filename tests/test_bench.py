@@ -1,0 +1,25 @@
+"""`simplevla bench` at tiny sizes: every documented key is there and is a positive number (no speed asserted)."""
+
+from __future__ import annotations
+
+import json
+
+from simplevla import bench
+from simplevla.cli import main
+
+
+def test_bench_reports_every_key(monkeypatch, capsys):
+    tiny = {"env_steps": 50, "vec_steps": 5, "record_episodes": 4, "loader_batches": 2, "train_steps": 1}
+    monkeypatch.setattr(bench, "SIZES", {k: (v, v) for k, v in {**tiny, "inference_repeats": 3}.items()})
+    monkeypatch.setattr(bench, "PRESETS", ("default",))
+    assert main(["bench", "--quick", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for key in ("env_steps_per_s", "vec_env_steps_per_s", "record_episodes_per_s", "loader_samples_per_s"):
+        assert result[key] > 0, key
+    assert result["matmul_peak_gflops"] > 0
+    train = result["train"]["default"]
+    assert train["samples_per_s"] > 0 and 0 < train["flops_utilization"] and train["gflops_per_step"] > 0
+    inference = result["inference"]["default"]
+    assert 0 < inference["p50_ms"] <= inference["p99_ms"]
+    assert inference["onnx_p50_ms"] is None or inference["onnx_p50_ms"] > 0
+    assert result["memory"]["peak_rss_mb"] > 0
