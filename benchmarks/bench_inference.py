@@ -13,30 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 import simplevla
 from simplevla import keys
+from simplevla.bench import percentiles
 from simplevla.envs import TabletopEnv, to_batch
 from simplevla.errors import SimplevlaError
-
-
-def percentiles(fn, repeats: int) -> dict[str, float]:
-    for _ in range(20):  # warm up
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(1000 * (time.perf_counter() - t0))
-    return {
-        "p50_ms": round(float(np.percentile(times, 50)), 3),
-        "p99_ms": round(float(np.percentile(times, 99)), 3),
-    }
 
 
 def main() -> None:

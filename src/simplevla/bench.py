@@ -140,7 +140,7 @@ def inference_latency(preset: str, cache, repeats: int) -> dict:
     torch.set_num_threads(1)
     try:
         with torch.inference_mode():
-            out = _percentiles(lambda: policy.predict_action_chunk(batch), repeats)
+            out = percentiles(lambda: policy.predict_action_chunk(batch), repeats)
         try:
             from simplevla.export import OnnxPolicy, export_onnx
 
@@ -149,7 +149,7 @@ def inference_latency(preset: str, cache, repeats: int) -> dict:
             with torch.inference_mode():
                 text = policy.text(batch["task"]).numpy()
             image, state = batch["observation.image"].numpy(), batch["observation.state"].numpy()
-            out["onnx_p50_ms"] = _percentiles(lambda: onnx_policy.run(image, state, text), repeats)["p50_ms"]
+            out["onnx_p50_ms"] = percentiles(lambda: onnx_policy.run(image, state, text), repeats)["p50_ms"]
         except SimplevlaError as e:  # no `onnx` extra
             out["onnx_p50_ms"] = None
             out["onnx_note"] = str(e)
@@ -158,7 +158,8 @@ def inference_latency(preset: str, cache, repeats: int) -> dict:
     return out
 
 
-def _percentiles(fn, repeats: int) -> dict[str, float]:
+def percentiles(fn, repeats: int) -> dict[str, float]:
+    """p50 and p99 milliseconds of `fn()` over `repeats` calls, after 10 warm-up calls."""
     for _ in range(10):
         fn()
     times = []
