@@ -22,4 +22,5 @@ def test_bench_reports_every_key(monkeypatch, capsys):
     inference = result["inference"]["default"]
     assert 0 < inference["p50_ms"] <= inference["p99_ms"]
     assert inference["onnx_p50_ms"] is None or inference["onnx_p50_ms"] > 0
-    assert result["memory"]["peak_rss_mb"] > 0
+    assert result["memory"]["peak_rss_mb"] > 0 and result["memory"]["rss_mb_1x"] > 0
+    assert result["memory"]["rss_mb_10x"] > 0

@@ -4,7 +4,8 @@ Records a small dataset, then measures: env steps/s (64x64 rendering, one proces
 vector env of one worker per core), recording episodes/s, loader samples/s, this machine's fp32 matmul peak
 (large `torch.mm`), training samples/s per preset with the FLOPs of a step counted by
 `torch.utils.flop_counter.FlopCounterMode` divided by that peak, inference p50/p99 at batch 1 on one thread
-(and in onnxruntime with the `onnx` extra), and the peak resident memory. On a GPU it trains there too.
+(and in onnxruntime with the `onnx` extra), and the peak resident memory of a fresh process that caches
+and trains on the recorded dataset and on one ten times its size (`memory.rss_mb_1x`, `rss_mb_10x`). On a GPU it trains there too.
 """
 
 from __future__ import annotations
@@ -73,6 +74,29 @@ def matmul_peak_gflops(n: int = 2048, repeats: int = 10) -> float:
     for _ in range(repeats):
         torch.mm(a, b)
     return 2 * n**3 * repeats / (time.perf_counter() - t0) / 1e9
+
+
+def _train_rss(data: str, cache_dir: str, steps: int, queue) -> None:
+    """Child process: build the cache of `data`, train `default` a few steps, report peak RSS in MB."""
+    import torch
+
+    from simplevla.data import build_cache
+
+    torch.set_num_threads(1)
+    cache = build_cache(data, cache_dir)
+    train_speed("default", cache, steps, 1.0, "cpu")
+    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def train_rss_mb(data: Path, cache_dir: Path, steps: int) -> float:
+    """Peak resident memory (MB) of a fresh process that caches `data` and trains on it."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_train_rss, args=(str(data), str(cache_dir), steps, queue))
+    child.start()
+    result = queue.get()
+    child.join()
+    return round(result, 1)
 
 
 def loader_samples_per_s(cache, batches: int, batch_size: int = 64) -> float:
@@ -204,7 +228,15 @@ def run_bench(quick: bool = True) -> dict:
                 p: train_speed(p, cache, size["train_steps"] * 5, 0.0, "cuda") for p in PRESETS
             }
         result["inference"] = {p: inference_latency(p, cache, size["inference_repeats"]) for p in PRESETS}
-    result["memory"] = {"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+        big = Path(tmp) / "data10x"  # the same recording, and nine times as many episodes more
+        RecordCommand(
+            out=big, episodes=10 * size["record_episodes"], workers=os.cpu_count() or 1, progress=False
+        ).run()
+        result["memory"] = {
+            "rss_mb_1x": train_rss_mb(data, Path(tmp) / "cache1", size["train_steps"]),
+            "rss_mb_10x": train_rss_mb(big, Path(tmp) / "cache10", size["train_steps"]),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
     return result
 
 
