@@ -11,6 +11,8 @@ import warnings
 from importlib import metadata
 from pathlib import Path
 
+import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from simplevla import __version__
@@ -129,19 +131,42 @@ def _check_text_package(config_path: Path, text: str, needs: dict) -> None:
         )
 
 
+def read_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """A safetensors file's tensors; a SimplevlaError naming the file when it is missing or is not one (a
+    pickle put in its place is refused by its header, never unpickled)."""
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise SimplevlaError(f"{path}: not a readable safetensors file ({e})") from e
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object from `path`; a SimplevlaError naming the file when it is missing or malformed."""
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SimplevlaError(f"{path}: cannot read ({e})") from e
+    if not isinstance(d, dict):
+        raise SimplevlaError(f"{path}: expected a JSON object, got {type(d).__name__}")
+    return d
+
+
 def load_policy(path: str | Path, device: str = "cpu") -> VLAPolicy:
     """A ready policy (eval mode) from a checkpoint or run directory; needs no other files."""
     from simplevla.models.factory import make_policy
 
     ckpt = resolve_checkpoint(path)
     cfg = read_config(ckpt)
-    stats = json.loads((ckpt / STATS).read_text())
+    stats = read_json(ckpt / STATS)
     tokenizer = None
     if cfg.text == "lstm" or cfg.text_snap > 0:
-        tokenizer = WordTokenizer.from_json(json.loads((ckpt / TOKENIZER).read_text()), str(ckpt / TOKENIZER))
+        tokenizer = WordTokenizer.from_json(read_json(ckpt / TOKENIZER), str(ckpt / TOKENIZER))
     policy = make_policy(cfg, stats, tokenizer=tokenizer)
-    state = load_file(str(ckpt / WEIGHTS))
-    missing, unexpected = policy.load_state_dict(state, strict=False)
+    state = read_tensors(ckpt / WEIGHTS)
+    try:
+        missing, unexpected = policy.load_state_dict(state, strict=False)
+    except RuntimeError as e:  # a tensor of the wrong shape
+        raise SimplevlaError(f"{ckpt / WEIGHTS}: weights do not match config.json ({e})") from e
     if missing or unexpected:
         raise SimplevlaError(
             f"{ckpt / WEIGHTS}: weights do not match config.json "

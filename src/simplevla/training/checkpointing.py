@@ -15,11 +15,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from simplevla.atomic import atomic_dir
 from simplevla.errors import SimplevlaError
-from simplevla.models.checkpoint import CONFIG, WEIGHTS, _step_dirs, read_config, write_policy_files
+from simplevla.models.checkpoint import (
+    CONFIG,
+    WEIGHTS,
+    _step_dirs,
+    read_config,
+    read_tensors,
+    write_policy_files,
+)
 from simplevla.models.policy import VLAPolicy
 
 STATE_DIR = "training_state"
@@ -109,8 +116,8 @@ def load_training_state(
     sd = ckpt / STATE_DIR
     state = json.loads((sd / "state.json").read_text())
     has_ema = (sd / "raw_model.safetensors").is_file()
-    weights = load_file(str(ckpt / WEIGHTS))
-    policy.load_state_dict(load_file(str(sd / "raw_model.safetensors")) if has_ema else weights)
+    weights = read_tensors(ckpt / WEIGHTS)
+    policy.load_state_dict(read_tensors(sd / "raw_model.safetensors") if has_ema else weights)
     optimizer.load_state_dict(torch.load(sd / "optimizer.pt", weights_only=True, map_location="cpu"))
-    set_rng_state(state["rng"], load_file(str(sd / "rng.safetensors")))
+    set_rng_state(state["rng"], read_tensors(sd / "rng.safetensors"))
     return state, (weights if has_ema else None)
