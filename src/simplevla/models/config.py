@@ -128,11 +128,9 @@ class PolicyConfig:
     relative_keypoints: bool | None = None  # convnet keypoints: also feed them relative to the effector
     aux_weight: float | None = None  # weight of the auxiliary aux.task_xy loss (0 = off)
     plan_input: bool | None = None  # the head also reads the predicted task_xy (object, goal) vs the effector
-    word_dropout: float | None = None  # lstm/wordllama: chance that training drops a word (lstm: to <unk>)
+    word_dropout: float | None = None  # lstm, wordllama, minilm_words: chance training drops a word
     text_noise: float | None = None  # wordllama: norm of the Gaussian noise added to unit-norm word vectors
-    text_snap: float | None = (
-        None  # wordllama: read words as their nearest training words (softmax temp.; 0 off)
-    )
+    text_snap: float | None = None  # read words as their nearest training words (softmax temp.; 0: off)
     normalization: Literal["min_max", "mean_std"] = "min_max"
 
     def __post_init__(self) -> None:

@@ -5,7 +5,8 @@ instruction a contextual vector (the mean of its word pieces' last hidden states
 prototype: its mean vector over the training instructions. A training word reads as itself (its learned
 embedding, as in the word-level LSTM); an unseen word reads as softmax(cosine to the prototypes / snap) over
 the K training words, a learned-embedding mix: the training words used the way it is used ("push the scarlet
-circle" -> red). An LSTM reads the sequence (`text.read_snapped`). The prototypes are a buffer of the state dict, so a loaded policy needs no dataset.
+circle" -> red). An LSTM reads the sequence (`text.read_snapped`). The prototypes are a buffer of the
+state dict, so a loaded policy needs no dataset.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 
 from simplevla.models.text import MINILM_DIM, _unique, load_minilm, read_snapped
-from simplevla.models.tokenizer import _WORD, WordTokenizer
+from simplevla.models.tokenizer import _WORD, WordTokenizer, words
 
 BATCH = 128  # instructions per MiniLM forward
 
@@ -78,8 +79,8 @@ class MiniLMWordsText(nn.Module):
     def _prototypes(self, tasks: list[str]) -> torch.Tensor:
         """(K, 384): each training word's mean contextual vector over `tasks`, unit length."""
         total = torch.zeros(len(self._column), MINILM_DIM)
-        for words, vecs in self.contextual_words(tasks):
-            for w, v in zip(words, vecs, strict=True):
+        for ws, vecs in self.contextual_words(tasks):
+            for w, v in zip(ws, vecs, strict=True):
                 if w in self._column:
                     total[self._column[w]] += v
         return nn.functional.normalize(total, dim=-1)
@@ -88,15 +89,15 @@ class MiniLMWordsText(nn.Module):
         """Per text, (W, K) weights of its words over the training words (cached per string): a training
         word is itself (one-hot), an unseen word softmax(cosine to the prototypes / snap)."""
         new = [t for t in dict.fromkeys(texts) if t not in self._weights]
-        unseen = [t for t in new if any(w not in self._column for w in _WORD.findall(t.lower()) or [""])]
+        unseen = [t for t in new if any(w not in self._column for w in words(t) or [""])]
         for text in set(new) - set(unseen):  # training words only: no MiniLM pass needed
-            self._weights[text] = self._one_hot(_WORD.findall(text.lower()))
+            self._weights[text] = self._one_hot(words(text))
         if unseen:
             protos = self.prototypes.detach().cpu()  # (K, 384)
-            for text, (words, vecs) in zip(unseen, self.contextual_words(unseen), strict=True):
+            for text, (ws, vecs) in zip(unseen, self.contextual_words(unseen), strict=True):
                 weights = torch.softmax(vecs @ protos.T / self.snap, dim=-1)  # (W, K)
-                known = [i for i, w in enumerate(words) if w in self._column]
-                weights[known] = self._one_hot([words[i] for i in known])
+                known = [i for i, w in enumerate(ws) if w in self._column]
+                weights[known] = self._one_hot([ws[i] for i in known])
                 self._weights[text] = weights
         return [self._weights[t] for t in texts]
 

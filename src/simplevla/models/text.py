@@ -1,7 +1,7 @@
 """Instruction encoders: the tutorial's Embedding+LSTM (`lstm`), a frozen MiniLM (`minilm`), and frozen
 pretrained word vectors read by a trainable LSTM (`wordllama`).
 
-Both take a list of B strings and return (B, out_dim). A batch holds few distinct instructions, so each
+Each takes a list of B strings and returns (B, out_dim). A batch holds few distinct instructions, so each
 encoder runs once per *distinct* string and scatters the result back to the batch.
 """
 
@@ -15,8 +15,7 @@ from torch import nn
 
 from simplevla.basics.tutorial_vla import LanguageEncoder
 from simplevla.errors import SimplevlaError
-from simplevla.models.tokenizer import _WORD as _WORDS
-from simplevla.models.tokenizer import PAD_ID, UNK_ID, WordTokenizer
+from simplevla.models.tokenizer import PAD_ID, UNK_ID, WordTokenizer, words
 
 
 def _unique(texts: Sequence[str]) -> tuple[list[str], torch.Tensor]:
@@ -167,9 +166,7 @@ class WordLlamaText(nn.Module):
         rare word split into pieces still gets one vector near its meaning."""
         cached = self._words.get(text)
         if cached is None:
-            vecs = torch.stack(
-                [self._mean_vector(w) for w in _WORDS.findall(text.lower()) or [""]]
-            )  # (W, DIM)
+            vecs = torch.stack([self._mean_vector(w) for w in words(text) or [""]])  # (W, DIM)
             if self.tokenizer is not None:
                 cos = nn.functional.normalize(vecs, dim=-1) @ self._known.T  # (W, K)
                 vecs = torch.softmax(cos / self.snap, dim=-1)  # (W, K)

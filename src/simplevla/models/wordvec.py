@@ -39,25 +39,25 @@ class WordVectors:
         return [min(max(i, 0), self.table.shape[0] - 1) for i in ids]
 
 
-def wordllama_version() -> str | None:
-    """The installed package's version, or None when it is missing."""
+def installed_version(package: str) -> str | None:
+    """The installed version of `package`, or None when it is missing."""
     try:
-        return metadata.version(PACKAGE)
+        return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
 
 
 @functools.lru_cache(maxsize=1)
 def load_wordllama() -> WordVectors:
-    """The packaged vectors and tokenizer (cached per process); a SimplevlaError when the extra is missing."""
-    version = wordllama_version()
+    """The packaged vectors and tokenizer (cached per process); a SimplevlaError when the package is missing."""
+    version = installed_version(PACKAGE)
     try:
         import wordllama
         from wordllama import WordLlama
     except ImportError as e:
         raise SimplevlaError(
             f"text encoder 'wordllama' needs the package {PACKAGE!r} (found: {version or 'none'}); "
-            "install the extra: pip install 'wordllama>=0.4.0,<0.5' (a dependency of simplevla)"
+            "install it: pip install 'wordllama>=0.4.0,<0.5' (a dependency of simplevla)"
         ) from e
     folder = Path(wordllama.__file__).parent
     try:
