@@ -2,8 +2,9 @@
 
     python benchmarks/bench_train.py [--threads 2] [--steps 30] [--batch-size 64] [--dataset DIR]
 
-Times the whole training step the loop runs (sampler.get_batch, forward, backward, grad clip, AdamW) on
-64x64 data: a recorded dataset with --dataset, else random in-memory frames (same shapes and cost).
+Times the training step with `simplevla.bench.train_speed` (sampler.get_batch, forward, backward, AdamW;
+no gradient clipping) on 64x64 data: a recorded dataset with --dataset, else random in-memory frames (same
+shapes and cost), and reports its counted FLOPs as a share of this machine's fp32 matmul peak.
 Prints one JSON object. The load average is printed too: on a shared machine it explains slow numbers.
 """
 
@@ -13,15 +14,14 @@ import argparse
 import json
 import os
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from simplevla import keys
-from simplevla.data import TrainingCache, WindowSampler, build_cache
-from simplevla.models import PolicyConfig, make_policy, num_params
+from simplevla.bench import matmul_peak_gflops, train_speed
+from simplevla.data import TrainingCache, build_cache
 
 
 def random_cache(n_episodes: int = 64, length: int = 20, size: int = 64) -> TrainingCache:
@@ -53,30 +53,8 @@ def random_cache(n_episodes: int = 64, length: int = 20, size: int = 64) -> Trai
         tasks=tasks,
         stats=stats,
         info={},
+        task_xy=rng.random((n, 4), dtype=np.float32),  # the `default` preset's auxiliary target
     )
-
-
-def bench(preset: str, cache: TrainingCache, steps: int, batch_size: int) -> dict:
-    torch.manual_seed(0)
-    cfg = PolicyConfig(preset=preset)
-    policy = make_policy(cfg, cache.stats, cache.tasks).train()
-    sampler = WindowSampler(cache, chunk_size=cfg.chunk_size)
-    opt = torch.optim.AdamW(policy.parameters(), lr=1e-3)
-    warmup = 3
-    for step in range(warmup + steps):
-        if step == warmup:
-            t0 = time.perf_counter()
-        loss, _ = policy(sampler.get_batch(sampler.batch_indices(step, batch_size)))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
-        opt.step()
-    dt = time.perf_counter() - t0
-    return {
-        "params": num_params(policy),
-        "samples_per_s": round(steps * batch_size / dt, 1),
-        "step_ms": round(1000 * dt / steps, 2),
-    }
 
 
 def main() -> None:
@@ -99,8 +77,10 @@ def main() -> None:
         "load_avg_before": os.getloadavg()[0],
         "data": str(args.dataset) if args.dataset else "random 64x64",
     }
+    peak = matmul_peak_gflops()
+    result["matmul_peak_gflops"] = round(peak, 1)
     for preset in args.presets:
-        result[preset] = bench(preset, cache, args.steps, args.batch_size)
+        result[preset] = train_speed(preset, cache, args.steps, peak, "cpu", args.batch_size)
     result["load_avg_after"] = os.getloadavg()[0]
     print(json.dumps(result))
 

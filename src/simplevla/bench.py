@@ -117,7 +117,7 @@ def train_speed(
     from torch.utils.flop_counter import FlopCounterMode
 
     from simplevla.data import WindowSampler
-    from simplevla.models import PolicyConfig, make_policy
+    from simplevla.models import PolicyConfig, make_policy, num_params
 
     torch.manual_seed(0)
     cfg = PolicyConfig(preset=preset)
@@ -144,7 +144,8 @@ def train_speed(
         torch.cuda.synchronize()
     seconds = (time.perf_counter() - t0) / steps
     flops = counter.get_total_flops()
-    out = {"samples_per_s": round(batch_size / seconds, 1), "gflops_per_step": round(flops / 1e9, 3)}
+    out = {"params": num_params(policy), "samples_per_s": round(batch_size / seconds, 1)}
+    out["gflops_per_step"] = round(flops / 1e9, 3)
     if device == "cpu":
         out["flops_utilization"] = round(flops / seconds / 1e9 / peak_gflops, 4)
     return out
@@ -152,34 +153,40 @@ def train_speed(
 
 def inference_latency(preset: str, cache, repeats: int) -> dict:
     """p50 / p99 ms of one prediction at batch 1 on one thread (an untrained policy of the preset)."""
-    import torch
-
     from simplevla.data import WindowSampler
-    from simplevla.errors import SimplevlaError
     from simplevla.models import PolicyConfig, make_policy
 
     policy = make_policy(PolicyConfig(preset=preset), cache.stats, cache.tasks).eval()
     batch = WindowSampler(cache, chunk_size=policy.config.chunk_size).get_batch(np.array([0]))
+    return latency(policy, batch, repeats)
+
+
+def latency(policy, batch: dict, repeats: int, onnx_path: Path | None = None) -> dict:
+    """p50 / p99 ms of `policy.predict_action_chunk(batch)` on one thread (its text encoder included),
+    and of the same network exported to ONNX (`onnx_path`, default a temp file) in onnxruntime, given the
+    instruction embedding; the onnx keys are None, with a note, without the `onnx` extra."""
+    import torch
+
+    from simplevla.errors import SimplevlaError
+
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         with torch.inference_mode():
             out = percentiles(lambda: policy.predict_action_chunk(batch), repeats)
-        try:
-            from simplevla.export import OnnxPolicy, export_onnx
+            text = policy.text(batch["task"]).numpy()  # (B, Dt)
+        from simplevla.export import OnnxPolicy, export_onnx
 
-            path = Path(tempfile.mkdtemp()) / f"{preset}.onnx"
+        path = onnx_path or Path(tempfile.mkdtemp()) / "policy.onnx"
+        try:
             onnx_policy = OnnxPolicy(policy, export_onnx(policy, path), threads=1)
-            with torch.inference_mode():
-                text = policy.text(batch["task"]).numpy()
-            image, state = batch["observation.image"].numpy(), batch["observation.state"].numpy()
-            out["onnx_p50_ms"] = percentiles(lambda: onnx_policy.run(image, state, text), repeats)["p50_ms"]
-        except SimplevlaError as e:  # no `onnx` extra
-            out["onnx_p50_ms"] = None
-            out["onnx_note"] = str(e)
+        except SimplevlaError as e:  # no `onnx` extra, or a head that cannot be exported
+            return {**out, "onnx_p50_ms": None, "onnx_p99_ms": None, "onnx_note": str(e)}
+        image, state = batch["observation.image"].numpy(), batch["observation.state"].numpy()
+        onnx = percentiles(lambda: onnx_policy.run(image, state, text), repeats)
+        return {**out, "onnx_p50_ms": onnx["p50_ms"], "onnx_p99_ms": onnx["p99_ms"]}
     finally:
         torch.set_num_threads(threads)
-    return out
 
 
 def percentiles(fn, repeats: int) -> dict[str, float]:
