@@ -71,3 +71,9 @@ def test_export_cli_and_onnx_backend_closed_loop(tmp_path, capsys):
     argv = ["eval", "--policy", str(ckpt), "--backend", "onnx", "--episodes", "1", "--families", "reach"]
     assert main([*argv, "--max-steps", "3", "--videos", "0", "--out", str(tmp_path / "e"), "--json"]) == 0
     assert (tmp_path / "e" / "policy.onnx").exists()
+    lines = tmp_path / "mine.tsv"
+    lines.write_text("reach\t7\tgo touch the scarlet ball\n")
+    argv = ["eval", "--policy", str(ckpt), "--backend", "onnx", "--instruction-file", str(lines)]
+    assert main([*argv, "--out", str(tmp_path / "f"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["backend"] == "onnx" and (tmp_path / "f" / "policy.onnx").exists()

@@ -237,16 +237,11 @@ class EvalCommand:
             )
 
     def run(self) -> dict:
-        from simplevla.models import load_policy
 
         if self.instruction_file is not None:
             return self._run_instruction_file()
-        policy = load_policy(self.policy)
         out = self.out or f"outputs/eval/{time.strftime('%Y%m%d-%H%M%S')}_{self.split}"
-        if self.backend == "onnx":
-            from simplevla.export import OnnxPolicy, export_onnx
-
-            policy = OnnxPolicy(policy, export_onnx(policy, Path(out) / "policy.onnx"))
+        policy = self._load(out)
         info = evaluate(
             policy,
             out,
@@ -259,21 +254,32 @@ class EvalCommand:
             self.size,
             max_steps=self.max_steps,
         )
-        result = {"out": str(out), "split": self.split, "backend": self.backend}
-        result["pc_success"] = info["overall"]["pc_success"]
-        result.update({f"pc_success.{f}": g["pc_success"] for f, g in info["per_group"].items()})
+        result = {"out": str(out), "split": self.split, **self._success(info)}
         result["eval_s"] = info["overall"]["eval_s"]
         return result
 
-    def _run_instruction_file(self) -> dict:
-        from simplevla.freetext import evaluate_instructions, read_instruction_file
+    def _load(self, out: str | Path):
+        """The checkpoint's policy; with `--backend onnx`, its network exported to OUT/policy.onnx and run
+        in onnxruntime."""
         from simplevla.models import load_policy
 
-        rows = read_instruction_file(self.instruction_file)
         policy = load_policy(self.policy)
+        if self.backend == "onnx":
+            from simplevla.export import OnnxPolicy, export_onnx
+
+            policy = OnnxPolicy(policy, export_onnx(policy, Path(out) / "policy.onnx"))
+        return policy
+
+    def _success(self, info: dict) -> dict:
+        per_family = {f"pc_success.{f}": g["pc_success"] for f, g in info["per_group"].items()}
+        return {"backend": self.backend, "pc_success": info["overall"]["pc_success"], **per_family}
+
+    def _run_instruction_file(self) -> dict:
+        from simplevla.freetext import evaluate_instructions, read_instruction_file
+
+        rows = read_instruction_file(self.instruction_file)
         out = self.out or f"outputs/eval/{time.strftime('%Y%m%d-%H%M%S')}_instructions"
-        info = evaluate_instructions(policy, rows, out, videos=self.videos)
-        result = {"out": str(out), "lines": len(rows), "pc_success": info["overall"]["pc_success"]}
-        result.update({f"pc_success.{f}": g["pc_success"] for f, g in info["per_group"].items()})
+        info = evaluate_instructions(self._load(out), rows, out, videos=self.videos)
+        result = {"out": str(out), "lines": len(rows), **self._success(info)}
         result.update({f"line{e['line']}": "ok" if e["success"] else "fail" for e in info["per_episode"]})
         return result

@@ -22,6 +22,7 @@ from torch import nn
 
 from simplevla import keys
 from simplevla.errors import SimplevlaError
+from simplevla.models.policy import queued_action
 
 INPUTS, OUTPUTS = ("image", "state", "instruction"), ("actions", "scores")
 
@@ -115,10 +116,7 @@ class OnnxPolicy:
         return torch.from_numpy(best)
 
     def select_action(self, batch: dict) -> torch.Tensor:
-        if not self._queue:
-            chunk = self.predict_action_chunk(batch)  # (B, C, A)
-            self._queue.extend(chunk[:, : self.config.n_action_steps].transpose(0, 1))
-        return self._queue.popleft()
+        return queued_action(self._queue, self.predict_action_chunk, batch, self.config.n_action_steps)
 
     def reset(self) -> None:
         self._queue.clear()

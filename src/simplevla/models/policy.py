@@ -209,10 +209,7 @@ class VLAPolicy(nn.Module):
     @torch.no_grad()
     def select_action(self, batch: dict) -> torch.Tensor:
         """(B, A): the next queued action; predicts a new chunk and queues its first n_action_steps when empty."""
-        if not self._queue:
-            chunk = self.predict_action_chunk(batch)  # (B, chunk, A)
-            self._queue.extend(chunk[:, : self.config.n_action_steps].transpose(0, 1))  # n x (B, A)
-        return self._queue.popleft()
+        return queued_action(self._queue, self.predict_action_chunk, batch, self.config.n_action_steps)
 
     def reset(self) -> None:
         self._queue.clear()
@@ -222,3 +219,12 @@ class VLAPolicy(nn.Module):
         from simplevla.models.checkpoint import save_policy
 
         return save_policy(self, directory)
+
+
+def queued_action(queue: deque, predict, batch: dict, n_action_steps: int) -> torch.Tensor:
+    """(B, A): pop the next action from `queue`; when it is empty, `predict(batch)` a chunk (B, chunk, A)
+    and queue its first `n_action_steps` actions. Shared by every policy with the `select_action` contract."""
+    if not queue:
+        chunk = predict(batch)  # (B, chunk, A)
+        queue.extend(chunk[:, :n_action_steps].transpose(0, 1))  # n x (B, A)
+    return queue.popleft()
