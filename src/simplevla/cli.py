@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     except SimplevlaError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    result = _jsonable(result or {})
+    if result is None:  # nothing to print (e.g. `train` on a torchrun rank other than 0)
+        return 0
+    result = _jsonable(result)
     if getattr(cmd, "json", False):
         print(json.dumps(result))
     else:

@@ -2,15 +2,18 @@
 
     simplevla train --dataset DIR --preset default --steps 2000 --out runs/x [--save-every K] [--resume]
                     [--debug] [--policy.vision convnet ...] [--batch-size 64 --lr 1e-3 ...]
+    torchrun --nproc_per_node N -m simplevla train ...      (DDP; see training/distributed.py)
 
 Resume is exact: the data order is a pure function of the step (`sampler.batch_indices`), the learning
 rate a pure function of (step, configured total), and checkpoints carry weights, optimizer and RNG states.
+On CUDA the loop reads values back to the host only on log and checkpoint steps (no per-step sync).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import sys
 import time
@@ -24,9 +27,15 @@ from tqdm import tqdm
 
 from simplevla.errors import SimplevlaError
 from simplevla.models import PolicyConfig, VLAPolicy, make_policy, num_params
-from simplevla.models.checkpoint import TOKENIZER
+from simplevla.models.checkpoint import TOKENIZER, read_tensors
 from simplevla.models.tokenizer import WordTokenizer
-from simplevla.training.checkpointing import latest_checkpoint, load_training_state, save_checkpoint
+from simplevla.training import distributed
+from simplevla.training.checkpointing import (
+    STATE_DIR,
+    latest_checkpoint,
+    load_training_state,
+    save_checkpoint,
+)
 from simplevla.training.config import TrainConfig
 from simplevla.training.data import DataSource, load_source
 from simplevla.training.logs import TrainLog, plot_loss
@@ -72,19 +81,24 @@ def _ema_update(ema: dict[str, torch.Tensor], policy: VLAPolicy, decay: float) -
             ema[k].copy_(v)
 
 
-def _setup(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, run: Path):
-    torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
+def _setup(
+    cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, run: Path, d: distributed.Dist
+):
+    local_procs = int(os.environ.get("LOCAL_WORLD_SIZE", "1")) if d.enabled else 1
+    torch.set_num_threads(cfg.threads or max(1, (os.cpu_count() or 1) // local_procs))
     torch.manual_seed(cfg.seed)
     if data is None:
         if cfg.dataset is None:
             raise SimplevlaError("train: --dataset is required")
         data = load_source(cfg.dataset, cfg.cache_dir, policy_cfg, cfg.val_fraction, cfg.seed, cfg.debug)
-    device = pick_device(cfg.device)
+    device = distributed.init(d, pick_device(cfg.device), cfg.dist_timeout)
     ckpt = latest_checkpoint(run) if cfg.resume else None
     tokenizer = None  # on resume, the vocabulary comes from the checkpoint, even if the dataset has grown
     if ckpt is not None and (ckpt / TOKENIZER).is_file():
         tokenizer = WordTokenizer.from_json(json.loads((ckpt / TOKENIZER).read_text()), str(ckpt / TOKENIZER))
     policy = make_policy(policy_cfg, data.stats, data.tasks, tokenizer=tokenizer).to(device).train()
+    if d.rank > 0:  # the same init everywhere (DDP also broadcasts rank 0's), then each rank its own draws
+        torch.manual_seed(cfg.seed + 1_000_003 * d.rank)
     decay, no_decay = [], []
     for name, p in policy.named_parameters():
         if p.requires_grad:
@@ -97,9 +111,15 @@ def _setup(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, 
 
 
 def _restore(
-    cfg: TrainConfig, run: Path, policy: VLAPolicy, optimizer: torch.optim.Optimizer, device: torch.device
+    cfg: TrainConfig,
+    run: Path,
+    policy: VLAPolicy,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+    d: distributed.Dist,
 ) -> tuple[int, Path | None, dict[str, torch.Tensor] | None]:
-    """(start step, checkpoint resumed from, EMA weights) after restoring the newest checkpoint if any."""
+    """(start step, checkpoint resumed from, EMA weights) after restoring the newest checkpoint if any.
+    Under torchrun every rank restores the same checkpoint, and its own RNG states when they were saved."""
     ckpt = latest_checkpoint(run)
     if ckpt is None:
         return 0, None, _ema_init(policy) if cfg.ema_decay > 0 else None
@@ -108,6 +128,15 @@ def _restore(
             f"{run}: already holds checkpoints (newest {ckpt.name}); pass --resume to continue it, or choose a new --out"
         )
     state, saved_ema = load_training_state(ckpt, policy, optimizer)
+    rng_file = ckpt / STATE_DIR / "rng.safetensors"
+    if not distributed.restore_rng(d, read_tensors(rng_file), device):
+        torch.manual_seed(cfg.seed + 1_000_003 * d.rank + int(state["step"]))
+        if d.is_main:
+            print(
+                f"warning: {rng_file} holds no RNG state for some ranks (saved by fewer processes); they "
+                "are seeded from (seed, rank, step), so random layers differ from an uninterrupted run",
+                file=sys.stderr,
+            )
     ema = None
     if cfg.ema_decay > 0:  # the saved EMA, or (if the run had none) one started from the restored weights
         ema = {k: v.to(device) for k, v in saved_ema.items()} if saved_ema is not None else _ema_init(policy)
@@ -115,49 +144,71 @@ def _restore(
 
 
 def _step(
+    model: torch.nn.Module,
     policy: VLAPolicy,
     optimizer: torch.optim.Optimizer,
     batch: dict,
-    step: int,
     lr: float,
     cfg: TrainConfig,
     autocast,
-    last_ckpt: Path | None,
-) -> tuple[float, float]:
-    """One optimizer step; returns (loss, grad norm). Stops on a non-finite loss before updating."""
+    d: distributed.Dist,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimizer step through `model` (the policy, or its DDP wrapper). Returns (loss averaged over
+    ranks, grad norm) as 0-d tensors on the device, read back by the caller only when it needs them."""
     with autocast:
-        loss, _ = policy(batch)
-    loss_value = loss.item()
-    if not torch.isfinite(loss):
-        raise SimplevlaError(
-            f"step {step}: the loss is {loss_value} (not finite); training stopped. The last good "
-            f"checkpoint is {last_ckpt or 'none (no checkpoint was written yet)'}; try a lower --lr"
-        )
+        loss, _ = model(batch)
     for group in optimizer.param_groups:
         group["lr"] = lr
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
-    grad_norm = float("nan")
+    grad_norm = torch.tensor(float("nan"))
     if cfg.grad_clip > 0:
-        grad_norm = torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.grad_clip).item()
-    optimizer.step()
-    return loss_value, grad_norm
+        grad_norm = torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.grad_clip)
+    return distributed.mean(loss, d), grad_norm
+
+
+def _check_finite(loss: float, step: int, checked: int, last_ckpt: Path | None) -> None:
+    """Stop on a non-finite loss. `checked` is the last step read back before this one (on CUDA the loss
+    is read back every log step only, so the first bad step lies in (checked, step])."""
+    if math.isfinite(loss):
+        return
+    where = f"step {step}" if checked == step - 1 else f"between steps {checked + 1} and {step}"
+    raise SimplevlaError(
+        f"{where}: the loss is {loss} (not finite); training stopped. The last good "
+        f"checkpoint is {last_ckpt or 'none (no checkpoint was written yet)'}; try a lower --lr"
+    )
 
 
 def train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None = None) -> dict:
-    """Train (or resume) a run; returns a JSON-able summary. `data` defaults to `cfg.dataset`'s cache."""
+    """Train (or resume) a run; returns a JSON-able summary. `data` defaults to `cfg.dataset`'s cache.
+    Under torchrun (WORLD_SIZE > 1) this is one rank of a DDP job; only rank 0 writes to the run dir."""
     if cfg.out is None:
         raise SimplevlaError("train: --out (the run directory) is required")
+    d = distributed.from_env()
+    try:
+        return _train(cfg, policy_cfg, data, d)
+    finally:
+        distributed.shutdown(d)
+
+
+def _train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, d: distributed.Dist) -> dict:
     run = Path(cfg.out)
-    data, device, policy, optimizer = _setup(cfg, policy_cfg, data, run)
-    start, last_ckpt, ema = _restore(cfg, run, policy, optimizer, device)
-    run.mkdir(parents=True, exist_ok=True)
-    log = TrainLog(run, resume_step=start, tensorboard=cfg.tensorboard)
+    data, device, policy, optimizer = _setup(cfg, policy_cfg, data, run, d)
+    start, last_ckpt, ema = _restore(cfg, run, policy, optimizer, device, d)
+    model = policy
+    if d.enabled:
+        ids = [device.index] if device.type == "cuda" else None
+        model = torch.nn.parallel.DistributedDataParallel(policy, device_ids=ids)
+    log = None
+    if d.is_main:
+        run.mkdir(parents=True, exist_ok=True)
+        log = TrainLog(run, resume_step=start, tensorboard=cfg.tensorboard)
     bf16 = cfg.bf16 and device.type == "cuda"
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if bf16 else nullcontext()
     schedule = dict(
         base_lr=cfg.lr, total_steps=cfg.steps, warmup_steps=cfg.warmup_steps, min_lr_ratio=cfg.min_lr_ratio
     )
+    global_batch = cfg.batch_size * d.world
     bar = tqdm(
         total=cfg.steps,
         initial=start,
@@ -165,24 +216,32 @@ def train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None = 
         file=sys.stderr,
         dynamic_ncols=True,
         mininterval=1.0,
+        disable=not d.is_main,
     )
     t0 = window_t = time.perf_counter()
-    window_n, loss_value, val_loss = 0, float("nan"), None
+    window_n, loss_value, val_loss, checked = 0, float("nan"), None, start - 1
     try:
         for step in range(start, cfg.steps):
-            batch = data.train.get_batch(data.train.batch_indices(step, cfg.batch_size))
+            idx = distributed.shard(data.train.batch_indices(step, global_batch), d)
+            batch = data.train.get_batch(idx)
             lr = lr_at(step, **schedule)
-            loss_value, grad_norm = _step(policy, optimizer, batch, step, lr, cfg, autocast, last_ckpt)
+            loss_t, grad_norm_t = _step(model, policy, optimizer, batch, lr, cfg, autocast, d)
+            done, window_n = step + 1, window_n + global_batch
+            is_last = done == cfg.steps
+            is_log, is_save = done % cfg.log_every == 0 or is_last, done % cfg.save_every == 0 or is_last
+            if device.type != "cuda" or is_log or is_save:  # on CUDA the host waits only here
+                loss_value = loss_t.item()
+                _check_finite(loss_value, step, checked, last_ckpt)
+                checked = step
+            optimizer.step()
             if ema is not None:
                 _ema_update(ema, policy, cfg.ema_decay)
-            done, window_n = step + 1, window_n + cfg.batch_size
-            is_last = done == cfg.steps
             val_loss = (
                 validate(policy, data, cfg)
-                if cfg.val_every and (done % cfg.val_every == 0 or is_last)
+                if d.is_main and cfg.val_every and (done % cfg.val_every == 0 or is_last)
                 else None
             )
-            if done % cfg.log_every == 0 or is_last or val_loss is not None:
+            if log is not None and (is_log or val_loss is not None):
                 sps = window_n / max(time.perf_counter() - window_t, 1e-9)
                 log.write(
                     dict(
@@ -190,7 +249,7 @@ def train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None = 
                         loss=loss_value,
                         val_loss=val_loss,
                         lr=lr,
-                        grad_norm=grad_norm,
+                        grad_norm=float(grad_norm_t),
                         samples_per_s=round(sps, 1),
                         wall_s=round(time.perf_counter() - t0, 2),
                     )
@@ -198,13 +257,16 @@ def train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None = 
                 bar.set_postfix(loss=f"{loss_value:.4f}", lr=f"{lr:.2e}", sps=f"{sps:.0f}", refresh=False)
                 window_t, window_n = time.perf_counter(), 0
             bar.update(1)
-            if done % cfg.save_every == 0 or is_last:
-                train_state = {"schedule": schedule, "train_config": cfg.to_dict()}
-                last_ckpt = save_checkpoint(run, done, policy, optimizer, train_state, ema)
+            if is_save:
+                rank_rng = distributed.gather_rng(d, device)  # a collective: every rank takes part
+                if d.is_main:
+                    train_state = {"schedule": schedule, "train_config": cfg.to_dict(), "world_size": d.world}
+                    last_ckpt = save_checkpoint(run, done, policy, optimizer, train_state, ema, rank_rng)
     finally:
         bar.close()
-        log.close()
-        plot_loss(log.path, run / "loss.png", title=f"{policy_cfg.preset} preset")
+        if log is not None:
+            log.close()
+            plot_loss(log.path, run / "loss.png", title=f"{policy_cfg.preset} preset")
     wall, trained = time.perf_counter() - t0, cfg.steps - start
     return {
         "run": str(run),
@@ -216,8 +278,10 @@ def train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None = 
         "val_loss": val_loss,
         "params": num_params(policy),
         "device": str(device),
+        "world_size": d.world,
+        "global_batch": global_batch,
         "wall_s": round(wall, 2),
-        "samples_per_s": round(trained * cfg.batch_size / wall, 1) if trained else None,
+        "samples_per_s": round(trained * global_batch / wall, 1) if trained else None,
     }
 
 
@@ -229,7 +293,8 @@ class TrainCommand:
     train: Annotated[TrainConfig, tyro.conf.OmitArgPrefixes]
     json: bool = False  # print the result summary as one JSON object
 
-    def run(self) -> dict:
+    def run(self) -> dict | None:
         if self.train.dataset is None or self.train.out is None:
             raise SimplevlaError("train: --dataset DIR and --out RUN are required")
-        return train(self.train, self.policy)
+        summary = train(self.train, self.policy)
+        return summary if distributed.from_env().is_main else None  # one summary per job, from rank 0

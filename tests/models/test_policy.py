@@ -21,7 +21,7 @@ def test_presets_full_size_shapes(preset):
     policy = make_policy(cfg, STATS, TASKS)
     batch = make_batch(cfg, batch_size=2)
     loss, metrics = policy(batch)
-    assert loss.ndim == 0 and metrics["loss"] == pytest.approx(loss.item())
+    assert loss.ndim == 0 and float(metrics["loss"]) == pytest.approx(loss.item())
     assert policy.predict_action_chunk(batch).shape == (2, cfg.chunk_size, 2)
     assert policy.select_action(batch).shape == (2, 2)
     assert cfg.image_size == 64 and num_params(policy) > 10_000
@@ -241,7 +241,7 @@ def test_aux_probe_learns_task_xy_and_needs_the_feature():
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert metrics["aux"] < first / 5
+    assert float(metrics["aux"]) < first / 5
     off = PolicyConfig(**TINY, aux_weight=0.0, plan_input=False)
     assert "aux" not in make_policy(off, STATS, TASKS)(batch)[1]
 

@@ -1,6 +1,7 @@
 """`VLAPolicy`: vision + instruction (+ state) -> a chunk of actions, with the four-method contract.
 
-    loss, metrics = policy(batch)              training; `action_is_pad` steps are masked out of the loss
+    loss, metrics = policy(batch)              training; `action_is_pad` steps are masked out of the loss;
+                                               metrics are detached 0-d tensors (no host sync per step)
     policy.predict_action_chunk(batch)         (B, chunk_size, A) in env units
     policy.select_action(batch)                (B, A); runs the network once every n_action_steps calls
     policy.reset()                             clear the action queue (call at every env reset)
@@ -14,6 +15,7 @@ from collections import deque
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from simplevla import keys
@@ -134,13 +136,13 @@ class VLAPolicy(nn.Module):
         )  # (B, chunk)
         if self.config.head == "flow":
             loss = self.head.loss(fused, target, valid)
-            metrics = {"loss": loss.item()}
+            metrics = {"loss": loss.detach()}
         else:
             loss, metrics = self._regression_loss(fused, cond, target, valid)
         if task_xy is not None:
             aux = self._aux_loss(task_xy, batch)
             loss = loss + self.config.aux_weight * aux
-            metrics.update(loss=loss.item(), aux=aux.item())
+            metrics.update(loss=loss.detach(), aux=aux.detach())
         return loss, metrics
 
     def _regression_loss(
@@ -150,11 +152,22 @@ class VLAPolicy(nn.Module):
         preds, logits = self.head(fused, cond)  # (B, K, chunk, A), (B, K)
         diff = preds - target[:, None]  # (B, K, chunk, A)
         frame_err = (diff.abs() if self.config.loss == "l1" else diff**2).mean(-1)  # (B, K, chunk)
-        total = valid.sum().clamp_min(1.0)
+        total = self._valid_total(valid)
         if preds.shape[1] == 1:
             loss = (frame_err[:, 0] * valid).sum() / total
-            return loss, {"loss": loss.item()}
+            return loss, {"loss": loss.detach()}
         return self._modes_loss(frame_err, logits, valid, total)
+
+    def _valid_total(self, valid: torch.Tensor) -> torch.Tensor:
+        """What the masked mean over valid (B, chunk) divides by. Training under DDP, it is the count over
+        all ranks / world size, so that DDP's average of the ranks' gradients is the gradient of the
+        global batch's masked mean (and N processes match one process with an N-times larger batch)."""
+        total = valid.sum()
+        if self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            total = total.detach().clone()
+            dist.all_reduce(total)
+            total = total / dist.get_world_size()
+        return total.clamp_min(1.0)
 
     def _aux_loss(self, task_xy: torch.Tensor, batch: dict) -> torch.Tensor:
         """L1 between the policy's reading of task_xy (B, 4) and aux.task_xy, both mapped to [-1, 1]."""
@@ -181,7 +194,7 @@ class VLAPolicy(nn.Module):
         relaxed = (frame_err.mean(1) * valid).sum() / total
         choice = torch.nn.functional.cross_entropy(logits, best)
         loss = regression + MODES_RELAX * relaxed + MODES_CHOICE_WEIGHT * choice
-        return loss, {"loss": loss.item(), "regression": regression.item(), "mode_ce": choice.item()}
+        return loss, {"loss": loss.detach(), "regression": regression.detach(), "mode_ce": choice.detach()}
 
     def chunks_from_features(
         self, image: torch.Tensor, text: torch.Tensor, raw_state: torch.Tensor | None

@@ -64,8 +64,11 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     train_state: dict,
     ema: dict[str, torch.Tensor] | None = None,
+    rank_rng: dict[str, torch.Tensor] | None = None,
 ) -> Path:
-    """Write RUN/checkpoints/<step>/ atomically and point `last` at it. Returns the checkpoint dir."""
+    """Write RUN/checkpoints/<step>/ atomically and point `last` at it. Returns the checkpoint dir.
+    `rank_rng`: every rank's generator states under torchrun (`distributed.gather_rng`), kept beside
+    this process's in rng.safetensors."""
     root = run / "checkpoints"
     path = root / f"{step:06d}"
     with atomic_dir(path) as tmp:
@@ -75,7 +78,7 @@ def save_checkpoint(
         sd.mkdir()
         torch.save(optimizer.state_dict(), sd / "optimizer.pt")
         js, tensors = rng_state()
-        save_file(tensors, str(sd / "rng.safetensors"))
+        save_file({**tensors, **(rank_rng or {})}, str(sd / "rng.safetensors"))
         if ema is not None:
             save_file(raw, str(sd / "raw_model.safetensors"))
         (sd / "state.json").write_text(json.dumps({"step": step, **train_state, "rng": js}) + "\n")

@@ -19,7 +19,7 @@ class TrainConfig:
     save_every: int = 1000  # checkpoint every K steps (and always at the last step)
     resume: bool = False  # continue from the newest complete checkpoint in OUT/checkpoints
     debug: bool = False  # smoke test: at most 5 steps, batch 8, a 64-sample slice of the data
-    batch_size: int = 64
+    batch_size: int = 64  # per process: under torchrun the global batch is batch_size x world size
     lr: float = 1e-3
     weight_decay: float = 1e-4
     warmup_steps: int = 100  # linear warmup, then cosine decay to min_lr_ratio * lr at `steps`
@@ -36,6 +36,7 @@ class TrainConfig:
     threads: int = 0  # CPU threads for torch; 0 = all cores
     cache_dir: Path | None = None  # where the dataset's training cache lives (default: next to the dataset)
     tensorboard: bool = False  # also log to OUT/tensorboard (needs the `tensorboard` extra)
+    dist_timeout: float = 300.0  # under torchrun: seconds a rank waits on the others before failing
 
     def __post_init__(self) -> None:
         positive = ("steps", "save_every", "batch_size", "log_every", "val_batches")
@@ -48,6 +49,8 @@ class TrainConfig:
             raise SimplevlaError(
                 "train config: --lr must be > 0 and --warmup-steps, --val-every, --grad-clip >= 0"
             )
+        if self.dist_timeout <= 0:
+            raise SimplevlaError(f"train config: --dist-timeout must be > 0 seconds, got {self.dist_timeout}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise SimplevlaError(f"train config: --ema-decay must be in [0, 1), got {self.ema_decay}")
         if not 0.0 <= self.min_lr_ratio <= 1.0:
