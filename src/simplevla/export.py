@@ -110,7 +110,7 @@ class OnnxPolicy:
 
     @torch.no_grad()
     def predict_action_chunk(self, batch: dict) -> torch.Tensor:
-        text = self.policy.text(batch[keys.TASK]).cpu().numpy()  # (B, Dt)
+        text = self.policy.encode_text(batch[keys.TASK]).cpu().numpy()  # (B, Dt)
         actions, scores = self.run(batch[keys.IMAGE].cpu().numpy(), batch[keys.STATE].cpu().numpy(), text)
         best = actions[np.arange(len(actions)), scores.argmax(1)]  # (B, C, A)
         return torch.from_numpy(best)

@@ -283,3 +283,20 @@ def test_flow_head_samples_one_way_or_the_other():
 def test_flow_head_needs_a_chunk():
     with pytest.raises(SimplevlaError, match="chunk"):
         PolicyConfig(head="flow", chunk_size=1, n_action_steps=1)
+
+
+def test_eval_text_cache_matches_the_encoder_and_follows_weight_changes():
+    policy = make_policy(PolicyConfig(**TINY), STATS, TASKS).eval()
+    texts = [TASKS[0], TASKS[1], TASKS[0]]
+    with torch.no_grad():
+        fresh = policy.text(texts)  # (3, Dt)
+        cached = policy.encode_text(texts)
+        assert torch.allclose(cached, fresh, atol=1e-6)
+        assert policy.encode_text(texts[:1]).data_ptr() != 0 and len(policy._text_cache) == 2
+        for p in policy.text.parameters():  # an in-place weight change (as an optimizer step) ...
+            p.mul_(0.5)
+        after = policy.encode_text(texts)
+    assert torch.allclose(after, policy.text(texts).detach(), atol=1e-6)  # ... is seen, not a stale entry
+    assert not torch.allclose(after, cached)
+    policy.train()
+    assert policy.encode_text(texts).requires_grad  # training never reads the cache

@@ -26,7 +26,8 @@ from simplevla.models.normalize import Normalizer
 from simplevla.models.plan import plan_features, table_to_unit, unit_to_table
 
 MODES_RELAX = 0.05  # share of the plain loss every mode gets besides the winner's (relaxed WTA)
-MODES_CHOICE_WEIGHT = 0.5  # weight of the cross-entropy that teaches the logits the winning mode
+MODES_CHOICE_WEIGHT = 0.5
+TEXT_CACHE_SIZE = 4096  # distinct instructions kept by `encode_text` before the cache starts over  # weight of the cross-entropy that teaches the logits the winning mode
 
 
 class VLAPolicy(nn.Module):
@@ -53,6 +54,8 @@ class VLAPolicy(nn.Module):
         self.wrist = wrist
         self.aux = aux  # reads the auxiliary task_xy target off the fused features (probe or plan), or None
         self._queue: deque[torch.Tensor] = deque()
+        self._text_cache: dict[str, torch.Tensor] = {}  # eval only: instruction -> (Dt,) features
+        self._text_stamp: tuple = ()
 
     @property
     def tokenizer(self):  # the word tokenizer of an `lstm` text encoder, else None
@@ -92,9 +95,23 @@ class VLAPolicy(nn.Module):
         self._check(batch)
         device = self._device()
         image = batch[keys.IMAGE].to(device, non_blocking=True)  # (B, 3, H, W)
-        text = self.text(batch[keys.TASK])  # (B, Dt)
+        text = self.encode_text(batch[keys.TASK])  # (B, Dt)
         raw_state = batch[keys.STATE].to(device).float() if self.config.use_state else None  # (B, S)
         return self.fuse(image, text, raw_state)
+
+    def encode_text(self, texts: list[str]) -> torch.Tensor:
+        """(B, Dt) instruction features. Without gradients and in eval mode (rollouts, where one episode
+        repeats one instruction), each distinct string is encoded once and kept until the text encoder's
+        weights change (an optimizer step, load_state_dict or .to() moves them)."""
+        if self.training or torch.is_grad_enabled():
+            return self.text(texts)
+        stamp = tuple((p.data_ptr(), p._version) for p in self.text.parameters())
+        if stamp != self._text_stamp or len(self._text_cache) > TEXT_CACHE_SIZE:
+            self._text_cache, self._text_stamp = {}, stamp
+        missing = [t for t in dict.fromkeys(texts) if t not in self._text_cache]
+        if missing:
+            self._text_cache.update(zip(missing, self.text(missing), strict=True))
+        return torch.stack([self._text_cache[t] for t in texts])  # (B, Dt)
 
     def fuse(
         self, image: torch.Tensor, text: torch.Tensor, raw_state: torch.Tensor | None
