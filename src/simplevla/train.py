@@ -68,6 +68,20 @@ def validate(policy: VLAPolicy, data: DataSource, cfg: TrainConfig) -> float | N
     return sum(losses) / n
 
 
+def _place_data(data: DataSource, cfg: TrainConfig, device: torch.device) -> DataSource:
+    """Move the training split's cache to `device` when --data-device asks for it (see device_data)."""
+    from simplevla.data import WindowSampler
+    from simplevla.training.device_data import DeviceSampler, fits
+
+    if cfg.data_device == "host" or not isinstance(data.train, WindowSampler):
+        if cfg.data_device == "device" and not isinstance(data.train, WindowSampler):
+            raise SimplevlaError("train: --data-device device needs the dataset's own sampler (not --debug)")
+        return data
+    if cfg.data_device == "device" or fits(data.train.cache, device):
+        return dataclasses.replace(data, train=DeviceSampler(data.train, device))
+    return data
+
+
 def _ema_init(policy: VLAPolicy) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in policy.state_dict().items()}
 
@@ -92,6 +106,7 @@ def _setup(
             raise SimplevlaError("train: --dataset is required")
         data = load_source(cfg.dataset, cfg.cache_dir, policy_cfg, cfg.val_fraction, cfg.seed, cfg.debug)
     device = distributed.init(d, pick_device(cfg.device), cfg.dist_timeout)
+    data = _place_data(data, cfg, device)
     ckpt = latest_checkpoint(run) if cfg.resume else None
     tokenizer = None  # on resume, the vocabulary comes from the checkpoint, even if the dataset has grown
     if ckpt is not None and (ckpt / TOKENIZER).is_file():

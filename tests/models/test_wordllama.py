@@ -146,3 +146,15 @@ def test_default_preset_snaps_and_other_encoders_drop_it():
     assert PolicyConfig(text_noise=0.5).text_snap == 0.0
     with pytest.raises(SimplevlaError, match="text_snap"):
         PolicyConfig(text="lstm", text_snap=0.02)
+
+
+def test_lstm_state_read_from_the_padded_run_equals_the_packed_one():
+    from simplevla.models.text import _last_state
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(5, 7, batch_first=True)
+    seqs = [torch.randn(n, 5) for n in (3, 1, 4)]
+    x = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True)  # (3, 4, 5)
+    with torch.no_grad():
+        packed, padded = _last_state(lstm, x, seqs, packed=True), _last_state(lstm, x, seqs, packed=False)
+    assert torch.allclose(packed, padded, atol=1e-6)

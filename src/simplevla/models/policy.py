@@ -76,7 +76,11 @@ class VLAPolicy(nn.Module):
             raise SimplevlaError(
                 f"batch '{keys.TASK}' holds an empty instruction: {list(batch[keys.TASK])!r}"
             )
-        if self.config.use_state and not torch.isfinite(batch[keys.STATE]).all():
+        state = batch[keys.STATE]
+        # a GPU training batch skips this read-back (a host sync per step); a NaN state there still makes
+        # the loss NaN, which the training loop stops on
+        host_check = not self.training or state.device.type == "cpu"
+        if self.config.use_state and host_check and not torch.isfinite(state).all():
             raise SimplevlaError(f"batch '{keys.STATE}' contains NaN or inf")
         if self.config.use_state and batch[keys.STATE].shape[-1] != self.config.state_dim:
             raise SimplevlaError(
@@ -96,7 +100,9 @@ class VLAPolicy(nn.Module):
         device = self._device()
         image = batch[keys.IMAGE].to(device, non_blocking=True)  # (B, 3, H, W)
         text = self.encode_text(batch[keys.TASK])  # (B, Dt)
-        raw_state = batch[keys.STATE].to(device).float() if self.config.use_state else None  # (B, S)
+        raw_state = (
+            batch[keys.STATE].to(device, non_blocking=True).float() if self.config.use_state else None
+        )  # (B, S)
         return self.fuse(image, text, raw_state)
 
     def encode_text(self, texts: list[str]) -> torch.Tensor:
@@ -140,7 +146,9 @@ class VLAPolicy(nn.Module):
     def forward(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         fused, cond, task_xy = self._fused(batch)  # (B, D), (B, Dt) or None, (B, 4) or None
         device = fused.device
-        target = self.normalizer.action(batch[keys.ACTION].to(device).float())  # (B, chunk, A)
+        target = self.normalizer.action(
+            batch[keys.ACTION].to(device, non_blocking=True).float()
+        )  # (B, chunk, A)
         expected = (fused.shape[0], self.config.chunk_size, self.config.action_dim)
         if tuple(target.shape) != expected:
             raise SimplevlaError(
@@ -149,7 +157,9 @@ class VLAPolicy(nn.Module):
             )
         pad = batch.get(keys.ACTION_IS_PAD)
         valid = (
-            torch.ones(target.shape[:2], device=device) if pad is None else (~pad.to(device)).float()
+            torch.ones(target.shape[:2], device=device)
+            if pad is None
+            else (~pad.to(device, non_blocking=True)).float()
         )  # (B, chunk)
         if self.config.head == "flow":
             loss = self.head.loss(fused, target, valid)
@@ -194,7 +204,7 @@ class VLAPolicy(nn.Module):
                 f"'{keys.TASK_XY}'; record with --task-xy, or train with --policy.aux-weight 0 "
                 f"--policy.plan-input False"
             )
-        target = table_to_unit(batch[keys.TASK_XY].to(task_xy.device).float())  # (B, 4)
+        target = table_to_unit(batch[keys.TASK_XY].to(task_xy.device, non_blocking=True).float())  # (B, 4)
         return (task_xy - target).abs().mean()
 
     def _modes_loss(

@@ -48,8 +48,8 @@ class LSTMText(nn.Module):
             drop = (torch.rand(ids.shape) < self.word_dropout) & (ids != PAD_ID)  # (U, L)
             ids = ids.masked_fill(drop, UNK_ID)
         device = self.net.embedding.weight.device
-        feats = self.net(ids.to(device), lengths)  # (U, hidden)
-        return feats[inverse.to(device)]  # (B, hidden)
+        feats = self.net(ids.to(device, non_blocking=True), lengths)  # (U, hidden)
+        return feats[inverse.to(device, non_blocking=True)]  # (B, hidden)
 
 
 MINILM_DIM = 384
@@ -179,21 +179,32 @@ class WordLlamaText(nn.Module):
         drop = self.word_dropout if self.training else 0.0
         if self.tokenizer is not None:
             feats = read_snapped(seqs, self.embedding, self.lstm, drop)  # (U, hidden)
-            return feats[inverse.to(feats.device)]  # (B, hidden)
+            return feats[inverse.to(feats.device, non_blocking=True)]  # (B, hidden)
         device = self.lstm.weight_ih_l0.device
-        x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device)  # (U, W, DIM)
+        x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device, non_blocking=True)  # (U, W, DIM)
         if self.training and self.noise > 0:
             x = x + torch.randn_like(x) * (self.noise / x.shape[-1] ** 0.5)  # noise of norm ~`noise`
         if drop > 0:
             x = x.masked_fill(torch.rand(x.shape[:2], device=device).unsqueeze(-1) < drop, 0.0)  # (U, W, DIM)
-        return _last_state(self.lstm, x, seqs)[inverse.to(device)]  # (B, hidden)
+        return _last_state(self.lstm, x, seqs)[inverse.to(device, non_blocking=True)]  # (B, hidden)
 
 
-def _last_state(lstm: nn.LSTM, x: torch.Tensor, seqs: Sequence[torch.Tensor]) -> torch.Tensor:
-    """(U, hidden): the LSTM's state after each string's last word; x (U, W, D) padded, seqs give lengths."""
+def _last_state(
+    lstm: nn.LSTM, x: torch.Tensor, seqs: Sequence[torch.Tensor], packed: bool | None = None
+) -> torch.Tensor:
+    """(U, hidden): the LSTM's state after each string's last word; x (U, W, D) padded, seqs give lengths.
+
+    Packed (the default off CUDA) or, on CUDA, over the padded batch, reading each string's output at its
+    last word: the same state (the LSTM is causal), without packing's sort, which waits for the GPU."""
     lengths = torch.tensor([len(q) for q in seqs], dtype=torch.long)  # (U,)
-    packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-    _, (h, _) = lstm(packed)  # (1, U, hidden)
+    if packed is None:
+        packed = x.device.type != "cuda"
+    if not packed:
+        out, _ = lstm(x)  # (U, W, hidden)
+        last = (lengths - 1).to(x.device, non_blocking=True)  # (U,)
+        return out[torch.arange(len(seqs), device=x.device), last]  # (U, hidden)
+    packed_x = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    _, (h, _) = lstm(packed_x)  # (1, U, hidden)
     return h[-1]
 
 
@@ -204,7 +215,8 @@ def read_snapped(
     weighted mix of the training words' embeddings (`embedding` has K + 1 rows, the last `<unk>`), a word
     dropped with chance `word_dropout` reads as `<unk>`, and the LSTM reads the sequence."""
     device = lstm.weight_ih_l0.device
-    x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device) @ embedding.weight[:-1]  # (U, W, E)
+    x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device, non_blocking=True)  # (U, W, K)
+    x = x @ embedding.weight[:-1]  # (U, W, E)
     if word_dropout > 0:
         drop = torch.rand(x.shape[:2], device=device).unsqueeze(-1) < word_dropout  # (U, W, 1)
         x = torch.where(drop, embedding.weight[-1], x)  # (U, W, E)

@@ -33,6 +33,9 @@ class TrainConfig:
     seed: int = 0  # model init, data order and split
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     bf16: bool = False  # bf16 autocast (CUDA only)
+    # where training batches are built: `device` copies the cache to the training device once (a GPU:
+    # no frames cross from the host per step); `auto` does so on CUDA when it takes <= half the free memory
+    data_device: Literal["auto", "host", "device"] = "auto"
     threads: int = 0  # CPU threads for torch; 0 = all cores
     cache_dir: Path | None = None  # where the dataset's training cache lives (default: next to the dataset)
     tensorboard: bool = False  # also log to OUT/tensorboard (needs the `tensorboard` extra)
