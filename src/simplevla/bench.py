@@ -64,16 +64,28 @@ def vec_env_steps_per_s(steps: int) -> float:
     return steps * n / seconds
 
 
-def matmul_peak_gflops(n: int = 2048, repeats: int = 10) -> float:
-    """fp32 GFLOP/s of `torch.mm` on n x n matrices, all threads: the yardstick for training."""
+def matmul_peak_gflops(
+    n: int = 2048, repeats: int = 10, device: str = "cpu", dtype: str = "float32"
+) -> float:
+    """GFLOP/s of `torch.mm` on n x n matrices (on CPU all threads): the yardstick for training."""
     import torch
 
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    a = torch.randn(n, n, device=device, dtype=getattr(torch, dtype))
+    b = torch.randn(n, n, device=device, dtype=getattr(torch, dtype))
     torch.mm(a, b)
+    _sync(device)
     t0 = time.perf_counter()
     for _ in range(repeats):
         torch.mm(a, b)
+    _sync(device)
     return 2 * n**3 * repeats / (time.perf_counter() - t0) / 1e9
+
+
+def _sync(device: str) -> None:
+    import torch
+
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
 def _train_rss(data: str, cache_dir: str, steps: int, queue) -> None:
@@ -110,9 +122,16 @@ def loader_samples_per_s(cache, batches: int, batch_size: int = 64) -> float:
 
 
 def train_speed(
-    preset: str, cache, steps: int, peak_gflops: float, device: str, batch_size: int = 64
+    preset: str,
+    cache,
+    steps: int,
+    peak_gflops: float,
+    device: str,
+    batch_size: int = 64,
+    device_data: bool = False,
 ) -> dict:
-    """samples/s of the whole training step, and its counted FLOPs as a share of the matmul peak."""
+    """samples/s of the whole training step, and its counted FLOPs as a share of the matmul peak.
+    `device_data`: batches built from a device copy of the cache (`training.device_data`)."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -123,6 +142,10 @@ def train_speed(
     cfg = PolicyConfig(preset=preset)
     policy = make_policy(cfg, cache.stats, cache.tasks).to(device).train()
     sampler = WindowSampler(cache, chunk_size=cfg.chunk_size)
+    if device_data:
+        from simplevla.training.device_data import DeviceSampler
+
+        sampler = DeviceSampler(sampler, torch.device(device))
     opt = torch.optim.AdamW(policy.parameters(), lr=1e-3)
 
     def step(i: int) -> None:
@@ -135,18 +158,16 @@ def train_speed(
         step(0)
     for i in range(1, 3):  # warm up
         step(i)
-    if device == "cuda":
-        torch.cuda.synchronize()
+    _sync(device)
     t0 = time.perf_counter()
     for i in range(3, 3 + steps):
         step(i)
-    if device == "cuda":
-        torch.cuda.synchronize()
+    _sync(device)
     seconds = (time.perf_counter() - t0) / steps
     flops = counter.get_total_flops()
     out = {"params": num_params(policy), "samples_per_s": round(batch_size / seconds, 1)}
     out["gflops_per_step"] = round(flops / 1e9, 3)
-    if device == "cpu":
+    if peak_gflops > 0:
         out["flops_utilization"] = round(flops / seconds / 1e9 / peak_gflops, 4)
     return out
 
@@ -230,9 +251,17 @@ def run_bench(quick: bool = True) -> dict:
             p: train_speed(p, cache, size["train_steps"], result["matmul_peak_gflops"], "cpu")
             for p in PRESETS
         }
-        if torch.cuda.is_available():
+        if torch.cuda.is_available():  # the GPU figures: fp32 / bf16 peak, batch 64 and 512 from GPU memory
+            peak = result["cuda_matmul_peak_gflops"] = round(matmul_peak_gflops(8192, 20, "cuda"), 1)
+            result["cuda_matmul_peak_gflops_bf16"] = round(
+                matmul_peak_gflops(8192, 20, "cuda", "bfloat16"), 1
+            )
             result["train_cuda"] = {
-                p: train_speed(p, cache, size["train_steps"] * 5, 0.0, "cuda") for p in PRESETS
+                f"{p}_batch{b}": train_speed(
+                    p, cache, size["train_steps"] * 5, peak, "cuda", b, device_data=True
+                )
+                for p in PRESETS
+                for b in (64, 512)
             }
         result["inference"] = {p: inference_latency(p, cache, size["inference_repeats"]) for p in PRESETS}
         big = Path(tmp) / "data10x"  # the same recording, and nine times as many episodes more

@@ -106,6 +106,8 @@ def _setup(
             raise SimplevlaError("train: --dataset is required")
         data = load_source(cfg.dataset, cfg.cache_dir, policy_cfg, cfg.val_fraction, cfg.seed, cfg.debug)
     device = distributed.init(d, pick_device(cfg.device), cfg.dist_timeout)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed image and batch shapes: pick the fastest conv kernels
     data = _place_data(data, cfg, device)
     ckpt = latest_checkpoint(run) if cfg.resume else None
     tokenizer = None  # on resume, the vocabulary comes from the checkpoint, even if the dataset has grown
