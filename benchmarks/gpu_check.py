@@ -99,7 +99,9 @@ def main() -> None:
     _train(data, out / "torchrun1", dev, short, *big, torchrun=True)
     res["torchrun_1proc_vs_plain"] = {
         "max_weight_diff": _weights_diff(out / "plain", out / "torchrun1", short),
-        "max_loss_diff": max(abs(a - b) for a, b in zip(_losses(out / "plain"), _losses(out / "torchrun1"))),
+        "max_loss_diff": max(
+            abs(a - b) for a, b in zip(_losses(out / "plain"), _losses(out / "torchrun1"), strict=True)
+        ),
     }
 
     if dev == "cuda":
