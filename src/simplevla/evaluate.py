@@ -17,7 +17,7 @@ from typing import Literal
 import gymnasium as gym
 import numpy as np
 import torch
-from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, VectorEnv
 
 from simplevla import keys
 from simplevla.atomic import atomic_write_json
@@ -65,9 +65,10 @@ def per_part(per_episode: list[dict]) -> dict:
     return {name: _summary(v) for name, v in {**parts, **dict(sorted(slots.items()))}.items()}
 
 
-def check_compatible(policy: torch.nn.Module, env: gym.Env) -> None:
-    """Raise SimplevlaError before any rollout if the policy expects other observations than `env` gives."""
-    space = env.observation_space
+def check_compatible(policy: torch.nn.Module, env: gym.Env | VectorEnv) -> None:
+    """Raise SimplevlaError before any rollout if the policy expects other observations than `env` (or each
+    sub-env of a vector env) gives."""
+    space = getattr(env, "single_observation_space", None) or env.observation_space
     h, w, _ = space[keys.ENV_PIXELS].shape
     state_dim = space[keys.ENV_AGENT_POS].shape[0]
     cfg = policy.config
@@ -83,16 +84,21 @@ def check_compatible(policy: torch.nn.Module, env: gym.Env) -> None:
         )
 
 
-def _make_vec(family: str, split: str, size: int, n: int, max_steps: int | None = None) -> SyncVectorEnv:
+def _make_vec(
+    family: str, split: str, size: int, n: int, max_steps: int | None = None, vector: str = "sync"
+) -> VectorEnv:
+    """n Tabletop envs stepped together: in this process (`sync`), or one worker process each (`async`)."""
     kw = dict(families=(family,), split=split, size=size, max_steps=max_steps)
     fns = [lambda: gym.make(ENV_ID, **kw) for _ in range(n)]
     # NEXT_STEP autoreset: a finished sub-env restarts on its own; its later outputs are ignored by the wave.
+    if vector == "async":
+        return AsyncVectorEnv(fns, autoreset_mode=AutoresetMode.NEXT_STEP)
     return SyncVectorEnv(fns, autoreset_mode=AutoresetMode.NEXT_STEP)
 
 
 @torch.inference_mode()
 def rollout_wave(
-    policy: torch.nn.Module, vec: SyncVectorEnv, seeds: list[int], n_record: int = 0, device: str = "cpu"
+    policy: torch.nn.Module, vec: VectorEnv, seeds: list[int], n_record: int = 0, device: str = "cpu"
 ) -> list[dict]:
     """Run one episode in each sub-env of `vec` (reset with `seeds`), stepping them together.
 
@@ -141,6 +147,7 @@ def evaluate(
     device: str = "cpu",
     progress: bool = True,
     max_steps: int | None = None,
+    vector: str = "sync",
 ) -> dict:
     """Evaluate `policy` closed-loop on `episodes` episodes of each family; write eval_info.json,
     the first `videos` rollouts of each family (a video and a PNG strip of its frames each) and
@@ -155,15 +162,15 @@ def evaluate(
     bar = tqdm(total=episodes * len(families), desc=f"eval {split}", unit="ep", disable=not progress)
     for j, family in enumerate(families):
         seeds = [seed + j * SEEDS_PER_FAMILY + i for i in range(episodes)]
-        vec = _make_vec(family, split, size, min(envs, episodes), max_steps)
-        check_compatible(policy, vec.envs[0])
+        vec = _make_vec(family, split, size, min(envs, episodes), max_steps, vector)
+        check_compatible(policy, vec)
         recorded = 0
         for start in range(0, episodes, vec.num_envs):
             wave = seeds[start : start + vec.num_envs]
             torch.manual_seed(wave[0])  # a sampling head (flow) draws the same noise on every rerun
             if len(wave) < vec.num_envs:
                 vec.close()
-                vec = _make_vec(family, split, size, len(wave), max_steps)
+                vec = _make_vec(family, split, size, len(wave), max_steps, vector)
             n_record = max(0, min(videos - recorded, len(wave)))
             for ep in rollout_wave(policy, vec, wave, n_record=n_record, device=device):
                 frames = ep.pop("frames", None)
@@ -216,6 +223,9 @@ class EvalCommand:
     """Episode step limit; default: each family's own limit."""
     instruction_file: str | None = None
     """Your own wording instead of a split: one 'family<TAB>seed<TAB>instruction' (or JSON) per line."""
+    vector: Literal["sync", "async"] = "sync"
+    """async: each of the --envs environments steps in its own worker process (gymnasium's AsyncVectorEnv);
+    it pays off when an env step costs more than the inter-process round trip (docs/scaling.md)."""
     backend: Literal["torch", "onnx"] = "torch"
     """onnx: export the policy's network to OUT/policy.onnx and run it in onnxruntime (the `onnx` extra)."""
     json: bool = False
@@ -253,6 +263,7 @@ class EvalCommand:
             self.seed,
             self.size,
             max_steps=self.max_steps,
+            vector=self.vector,
         )
         result = {"out": str(out), "split": self.split, **self._success(info)}
         result["eval_s"] = info["overall"]["eval_s"]

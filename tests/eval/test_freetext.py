@@ -124,3 +124,13 @@ def test_heldout_eval_reports_parts(ckpt, tmp_path):
         load_policy(ckpt), tmp_path / "t", episodes=1, envs=1, videos=0, max_steps=2, progress=False
     )
     assert "per_part" not in train
+
+
+def test_async_vector_env_gives_the_sync_results(ckpt, tmp_path):
+    from simplevla import load_policy
+
+    kw = dict(families=("reach", "push_direction"), episodes=3, envs=2, videos=1, max_steps=6, progress=False)
+    sync = evaluate(load_policy(ckpt), tmp_path / "s", **kw)
+    asyn = evaluate(load_policy(ckpt), tmp_path / "a", vector="async", **kw)
+    assert asyn["per_episode"] == sync["per_episode"]
+    assert (tmp_path / "a" / asyn["overall"]["video_paths"][0]).stat().st_size > 0
