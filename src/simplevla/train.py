@@ -23,6 +23,7 @@ import tyro
 from tqdm import tqdm
 
 from simplevla.errors import SimplevlaError
+from simplevla.locking import writer_lock
 from simplevla.models import PolicyConfig, VLAPolicy, make_policy, num_params
 from simplevla.models.checkpoint import TOKENIZER
 from simplevla.models.tokenizer import WordTokenizer
@@ -148,6 +149,11 @@ def train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None = 
     """Train (or resume) a run; returns a JSON-able summary. `data` defaults to `cfg.dataset`'s cache."""
     if cfg.out is None:
         raise SimplevlaError("train: --out (the run directory) is required")
+    with writer_lock(Path(cfg.out), "train"):  # one writer per run directory (simplevla.locking)
+        return _train_locked(cfg, policy_cfg, data)
+
+
+def _train_locked(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None) -> dict:
     run = Path(cfg.out)
     data, device, policy, optimizer = _setup(cfg, policy_cfg, data, run)
     start, last_ckpt, ema = _restore(cfg, run, policy, optimizer, device)
