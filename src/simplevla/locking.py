@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from simplevla.atomic import clean_stale
 from simplevla.errors import SimplevlaError
 
 try:
@@ -69,6 +70,7 @@ def writer_lock(target: str | os.PathLike, command: str) -> Iterator[Path]:
                 ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"simplevla {command} (pid {os.getpid()})\n".encode(), 0)
+        clean_stale(target.parent, target.name)  # what a killed writer left: removed, or restored
         yield path
     finally:
         if fd >= 0:

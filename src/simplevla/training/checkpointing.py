@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-from simplevla.atomic import atomic_dir
+from simplevla.atomic import atomic_dir, clean_stale
 from simplevla.errors import SimplevlaError
 from simplevla.models.checkpoint import (
     CONFIG,
@@ -85,6 +85,7 @@ def save_checkpoint(
 
 def _point_last(root: Path, name: str) -> None:
     """Atomically replace the `last` symlink (relative, so the run dir can be moved)."""
+    clean_stale(root, "last")  # a `.last.tmp-PID` link that a killed run left
     tmp = root / f".last.tmp-{os.getpid()}"
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
