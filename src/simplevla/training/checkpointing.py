@@ -8,6 +8,7 @@ Each checkpoint directory is written atomically, so a killed run leaves only com
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -73,7 +74,9 @@ def save_checkpoint(
         write_policy_files(policy, tmp, state=ema if ema is not None else raw)
         sd = tmp / STATE_DIR
         sd.mkdir()
-        torch.save(optimizer.state_dict(), sd / "optimizer.pt")
+        buf = io.BytesIO()  # torch.save to a full disk fails with a RuntimeError; a plain write, with ENOSPC
+        torch.save(optimizer.state_dict(), buf)
+        (sd / "optimizer.pt").write_bytes(buf.getbuffer())
         js, tensors = rng_state()
         save_file(tensors, str(sd / "rng.safetensors"))
         if ema is not None:
