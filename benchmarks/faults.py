@@ -6,8 +6,11 @@ the same bytes as an uninterrupted run; then fill the disk during record, cache 
 
 Each command runs on tiny settings (32x32 images, a few dozen episodes, a 20-step tiny policy). A reference
 run of each, uninterrupted, gives the expected bytes and the wall time T; every trial kills the command
-after a delay drawn uniformly from [0, T], then checks:
+after a delay drawn uniformly from [0, T] (a run that ends before its kill is redone with a delay drawn from
+[0, the last delay], up to four tries), then checks:
 
+- kills: trials whose command was still running when killed; mid-write: those killed while a hidden
+  temporary existed (a dataset or checkpoint half written) or after a new checkpoint was written.
 - lost/corrupt: the dataset must still load (every frame) with the content hash it had before the run, or
   be the complete new dataset; every checkpoint left must load and hold the reference run's weights for its
   step, and `last` must point at a complete one. Must be 0.
@@ -216,6 +219,11 @@ def hidden_leftovers(parent: Path) -> list[str]:
     return sorted(out)
 
 
+def checkpoint_dirs(run: Path) -> list[Path]:
+    root = run / "checkpoints"
+    return [d for d in root.iterdir() if d.name.isdigit()] if root.is_dir() else []
+
+
 def weights(ckpt: Path) -> dict:
     from simplevla.models.checkpoint import read_tensors
 
@@ -345,18 +353,24 @@ class Harness:
     def trial(self, command: str, i: int) -> dict:
         ref = self.ref[command]
         target = self.work / "trials" / f"{command.replace(' --', '_')}-{i:03d}" / "target"
-        self.fresh_target(command, target)
-        before = dataset_state(target) if ref["kind"] == "dataset" else None
-        delay = self.rng.uniform(0, ref["wall"])
-        pid, log = self.r.start(self.argv(command, target))
-        time.sleep(delay)
-        midwrite = bool(hidden_leftovers(target.parent)) or (
-            ref["kind"] == "run" and (target / "checkpoints").exists()
-        )
-        killed = self.r.kill(pid)
+        delay, attempts = self.rng.uniform(0, ref["wall"]), 0
+        while True:  # a run that ended before its kill is redone with a shorter delay (at most 4 tries)
+            attempts += 1
+            self.fresh_target(command, target)
+            before = dataset_state(target) if ref["kind"] == "dataset" else None
+            n_ckpts = len(checkpoint_dirs(target))
+            pid, log = self.r.start(self.argv(command, target))
+            time.sleep(delay)
+            midwrite = bool(hidden_leftovers(target.parent)) or len(checkpoint_dirs(target)) > n_ckpts
+            killed = self.r.kill(pid)
+            if killed or attempts == 4:
+                break
+            self.r.orphans(pid)
+            delay = self.rng.uniform(0, delay)
         res = {
             "command": command,
             "trial": i,
+            "attempts": attempts,
             "delay_s": round(delay, 3),
             "killed": killed,
             "midwrite": midwrite,
