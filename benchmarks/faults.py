@@ -94,6 +94,8 @@ class Runner:
                 os.write(fd, (" ".join(argv) + "\n").encode())
                 os.dup2(fd, 1)
                 os.dup2(fd, 2)
+                sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115  (pytest replaced them)
+                sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
                 from simplevla.cli import main
 
                 rc = main(argv)
