@@ -45,3 +45,61 @@ def test_atomic_dir_replaces_existing(tmp_path) -> None:
             (tmp / "v").write_text(v)
     assert (target / "v").read_text() == "2"
     assert [p.name for p in tmp_path.iterdir()] == ["ds"]
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_next_write_removes_what_a_killed_writer_left(tmp_path) -> None:
+    from simplevla.atomic import clean_stale
+
+    dead = _dead_pid()
+    (tmp_path / f".ds.tmp-{dead}-abc").mkdir()  # a killed recording's half-written dataset
+    (tmp_path / f".ds.tmp-{os.getpid()}-live").mkdir()  # a live writer's: kept
+    (tmp_path / f".other.tmp-{dead}-x").mkdir()  # another target's: left for its own next write
+    with atomic_dir(tmp_path / "ds") as tmp:
+        (tmp / "v").write_text("1")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f".ds.tmp-{os.getpid()}-live", f".other.tmp-{dead}-x", "ds"]
+    assert clean_stale(tmp_path) == [f"removed {tmp_path / f'.other.tmp-{dead}-x'}"]
+
+
+def test_a_swap_cut_between_its_two_renames_is_restored(tmp_path) -> None:
+    """Where RENAME_EXCHANGE is missing the swap takes two renames; a kill between them leaves the previous
+    version as `.NAME.old-PID`, which the next writer (or `clean_stale`) puts back."""
+    from simplevla.atomic import clean_stale
+
+    old = tmp_path / f".ds.old-{_dead_pid()}"
+    old.mkdir()
+    (old / "v").write_text("1")
+    assert clean_stale(tmp_path, "ds")[0].startswith("restored")
+    assert (tmp_path / "ds" / "v").read_text() == "1" and [p.name for p in tmp_path.iterdir()] == ["ds"]
+
+
+def test_a_full_disk_is_a_clear_error_and_changes_nothing(tmp_path, monkeypatch) -> None:
+    import errno
+
+    import simplevla.atomic as atomic
+    from simplevla.errors import SimplevlaError
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = tmp_path / "ds"
+    with atomic_dir(target) as tmp:
+        (tmp / "v").write_text("1")
+    with pytest.raises(SimplevlaError, match=r"ds: the disk is full.*nothing was changed"):
+        with atomic_dir(target) as tmp:
+            (tmp / "v").write_text("2")
+            full()
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(SimplevlaError, match=r"f.bin: the disk is full"):
+        atomic_write_bytes(tmp_path / "f.bin", b"x")
+    monkeypatch.undo()
+    assert (target / "v").read_text() == "1" and sorted(p.name for p in tmp_path.iterdir()) == ["ds"]

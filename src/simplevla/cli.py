@@ -15,6 +15,7 @@ from typing import Annotated, Any, Union
 import numpy as np
 import tyro
 
+from simplevla.atomic import is_disk_full
 from simplevla.basics.commands import BasicsCommand
 from simplevla.bench import BenchCommand
 from simplevla.data.commands import DataCommand, RecordCommand
@@ -86,6 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         result = cmd.run()
     except SimplevlaError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        if not is_disk_full(e):
+            raise
+        print(
+            f"error: the disk is full ({e}); free some space and rerun (--resume continues)", file=sys.stderr
+        )
         return 2
     if result is None:  # nothing to print (e.g. `train` on a torchrun rank other than 0)
         return 0

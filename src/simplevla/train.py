@@ -26,6 +26,7 @@ import tyro
 from tqdm import tqdm
 
 from simplevla.errors import SimplevlaError
+from simplevla.locking import writer_lock
 from simplevla.models import PolicyConfig, VLAPolicy, make_policy, num_params
 from simplevla.models.checkpoint import TOKENIZER, read_tensors
 from simplevla.models.tokenizer import WordTokenizer
@@ -202,8 +203,11 @@ def train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None = 
     if cfg.out is None:
         raise SimplevlaError("train: --out (the run directory) is required")
     d = distributed.from_env()
+    # one writer per run directory (simplevla.locking); under torchrun, rank 0 is the writer
+    lock = writer_lock(Path(cfg.out), "train") if d.is_main else nullcontext()
     try:
-        return _train(cfg, policy_cfg, data, d)
+        with lock:
+            return _train(cfg, policy_cfg, data, d)
     finally:
         distributed.shutdown(d)
 

@@ -11,6 +11,7 @@ $XDG_CACHE_HOME/simplevla/datasets (default ~/.cache). The build is atomic (temp
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -66,8 +67,7 @@ def _default_cache_root(root: Path) -> Path:
     return base / "simplevla" / "datasets" / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
 
 
-def _write(root: Path, out: Path, chunk: int) -> None:
-    ds = load_dataset(root)
+def _write(ds, root: Path, out: Path, chunk: int) -> None:
     image_key = keys.IMAGE if keys.IMAGE in ds.meta.camera_keys else (ds.meta.camera_keys or [None])[0]
     if image_key is None:
         raise ValueError(f"{root}: the dataset has no image or video feature to cache")
@@ -128,6 +128,14 @@ def build_cache(
     base = Path(cache_dir) if cache_dir is not None else _default_cache_root(root)
     path = base / key
     if not all((path / f).is_file() for f in _FILES):
-        with atomic_dir(path) as tmp:
-            _write(root, tmp, chunk)
+        ds = load_dataset(root)  # validated before anything is written
+        made = [d for d in (base, *base.parents) if not d.exists()]  # the directories this build creates
+        try:
+            with atomic_dir(path) as tmp:
+                _write(ds, root, tmp, chunk)
+        except BaseException:
+            for d in made:  # a failed build leaves the dataset directory as it found it
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+            raise
     return open_cache(path)

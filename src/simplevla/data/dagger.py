@@ -28,6 +28,7 @@ from simplevla import keys
 from simplevla.data.record import episode_arrays, write_dataset
 from simplevla.data.writer import Episode, episodes_of, make_episode
 from simplevla.errors import SimplevlaError
+from simplevla.locking import exit_with_parent, writer_lock
 
 DAGGER_SEED_START = 500_000  # DAgger rollouts use seeds from here up: above recording, below evaluation
 
@@ -123,6 +124,8 @@ def _worker(args: tuple[str, list[int], int, int, bool]) -> tuple[list[Episode],
     from simplevla.models.checkpoint import load_policy
 
     path, seeds, n_envs, size, task_xy = args
+    if mp.parent_process() is not None:  # a pool worker: die with the dagger process
+        exit_with_parent()
     torch.set_num_threads(1)
     return rollout_continuations(load_policy(path), seeds, n_envs, size, task_xy)
 
@@ -147,14 +150,22 @@ def dagger(
     envs: int = 32,
 ) -> dict:
     """One DAgger round: roll `policy` out on `episodes` seeds and append the expert continuations."""
+
+    dataset = Path(dataset)
+    if episodes < 1 or envs < 1:
+        raise SimplevlaError(f"dagger: --episodes and --envs must be >= 1 (got {episodes}, {envs})")
+    with writer_lock(dataset, "dagger"):  # the same lock as `record`: one writer per dataset
+        return _dagger(dataset, policy, episodes, seed, workers, envs)
+
+
+def _dagger(
+    dataset: Path, policy: str | Path, episodes: int, seed: int | None, workers: int, envs: int
+) -> dict:
     from simplevla.data.format import tabletop_features
     from simplevla.data.reader import load_dataset
     from simplevla.envs import EVAL_SEED_START
     from simplevla.models.checkpoint import read_config, resolve_checkpoint
 
-    dataset = Path(dataset)
-    if episodes < 1 or envs < 1:
-        raise SimplevlaError(f"dagger: --episodes and --envs must be >= 1 (got {episodes}, {envs})")
     ckpt = resolve_checkpoint(policy)
     old = load_dataset(dataset)
     meta = dict(old.meta.info.get("simplevla", {}))

@@ -74,6 +74,14 @@ def _fast_decode(data: bytes) -> np.ndarray | None:
     return rows[:, 1:].reshape(h, w, 3)
 
 
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk without decoding it; None when `data` is no PNG."""
+    if len(data) < 24 or data[:8] != _SIG or data[12:16] != b"IHDR":
+        return None
+    w, h = struct.unpack(">II", data[16:24])
+    return int(w), int(h)
+
+
 def decode_png(data: bytes) -> np.ndarray:
     """Decode PNG bytes to a uint8 (H, W, 3) array (RGB)."""
     arr = _fast_decode(data)

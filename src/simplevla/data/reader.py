@@ -20,7 +20,7 @@ import pyarrow as pa
 from simplevla import keys
 from simplevla.data import format as fmt
 from simplevla.data import validate as V
-from simplevla.data.png import decode_png
+from simplevla.data.png import decode_png, png_size
 from simplevla.errors import SimplevlaError
 
 
@@ -60,7 +60,7 @@ class DatasetMeta:
 
 
 def _read_tasks(root: Path) -> list[str]:
-    path = root / fmt.TASKS_PATH
+    path = V.check_inside(root, root / fmt.TASKS_PATH, "tasks table")
     table = V.read_table(path, "tasks table")
     name = next((c for c in (fmt.PANDAS_INDEX, "task") if c in table.column_names), None)
     if name is None or "task_index" not in table.column_names:
@@ -83,6 +83,7 @@ def _read_episodes(root: Path) -> list[dict]:
         raise SimplevlaError(f"{root / 'meta/episodes'}: no episode files (chunk-*/file-*.parquet)")
     rows: list[dict] = []
     for path in files:
+        V.check_inside(root, path, "episodes table")
         pf = V.open_parquet(path, "episodes table")
         cols = [c for c in pf.schema_arrow.names if not c.startswith("stats/")]
         rows.extend(V.read_table(path, "episodes table", cols).to_pylist())
@@ -95,10 +96,14 @@ def _read_stats(root: Path) -> dict:
     path = root / fmt.STATS_PATH
     if not path.is_file():
         return {}
+    V.check_inside(root, path, "stats.json")
     try:
-        return json.loads(path.read_text())
+        stats = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise SimplevlaError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(stats, dict):
+        raise SimplevlaError(f"{path}: expected a JSON object of feature name -> stats")
+    return stats
 
 
 def load_meta(root: str | Path) -> DatasetMeta:
@@ -146,11 +151,13 @@ class LeRobotDataset:
         parts: dict[str, list[np.ndarray]] = {k: [] for k in self.lowdim_keys}
         starts = [0]
         for path in self.files:
+            V.check_inside(self.root, path, "data file")
             pf = V.open_parquet(path, "data file")
             V.check_data_schema(path, pf.schema_arrow, self.meta.features)
             table = V.read_table(path, "data file", self.lowdim_keys)
             for k in self.lowdim_keys:
                 parts[k].append(_column_numpy(path, k, table[k], self.meta.features[k]))
+                V.check_finite(path, k, parts[k][-1])
             starts.append(starts[-1] + table.num_rows)
         return {k: np.concatenate(v) for k, v in parts.items()}, np.asarray(starts, np.int64)
 
@@ -166,18 +173,20 @@ class LeRobotDataset:
     def _image_in_file(self, file_i: int, key: str, row: int) -> np.ndarray:
         item = self._image_column(file_i, key)[row].as_py()
         data = item.get("bytes") if item else None
+        where = f"{self.files[file_i]}: column '{key}' row {row}"
         if data is None and item and item.get("path"):
-            data = (self.root / item["path"]).read_bytes()
+            path = self.root / item["path"]
+            try:
+                V.check_inside(self.root, path, "image file")
+            except SimplevlaError as e:
+                raise SimplevlaError(f"{where} names an image path outside the dataset: {e}") from None
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                raise SimplevlaError(f"{where} names an image file that cannot be read ({e})") from None
         if data is None:
-            raise SimplevlaError(
-                f"{self.files[file_i]}: column '{key}' row {row} holds no image bytes or path"
-            )
-        try:
-            return decode_png(data)
-        except Exception as e:  # noqa: BLE001  (Pillow raises many types for garbage bytes)
-            raise SimplevlaError(
-                f"{self.files[file_i]}: column '{key}' row {row} is not a decodable image ({e})"
-            ) from None
+            raise SimplevlaError(f"{where} holds no image bytes or path")
+        return decode_image(where, data, self.meta.features[key]["shape"])
 
     def _video_frame(self, key: str, i: int) -> np.ndarray:
         from simplevla.data.video import decode_video
@@ -192,10 +201,19 @@ class LeRobotDataset:
             self.meta.info.get("video_path") or fmt.VIDEO_PATH,
         )
         if (key, path) not in self._videos:
+            V.check_inside(self.root, path, "video file")
             self._videos[(key, path)] = decode_video(path)
         frames, times = self._videos[(key, path)]
         t = ep[f"videos/{key}/from_timestamp"] + float(self.columns[keys.TIMESTAMP][i])
-        return frames[int(np.argmin(np.abs(times - t)))]
+        j = int(np.argmin(np.abs(times - t)))
+        if abs(times[j] - t) > 1.0 / self.meta.fps:  # no frame within one frame period: past the video
+            raise SimplevlaError(
+                f"{path}: holds frames from {times[0]:.3f} s to {times[-1]:.3f} s, but frame {i} (episode {e}, "
+                f"'videos/{key}/from_timestamp' {ep[f'videos/{key}/from_timestamp']} + timestamp "
+                f"{float(self.columns[keys.TIMESTAMP][i]):.3f}) asks for {t:.3f} s; the video is shorter "
+                "than its index"
+            )
+        return frames[j]
 
     def image(self, key: str, i: int) -> np.ndarray:
         """Frame i of image/video feature `key` as uint8 (H, W, 3)."""
@@ -222,10 +240,20 @@ class LeRobotDataset:
             return
         for file_i, path in enumerate(self.files):
             pf = V.open_parquet(path, "data file")
+            shape, row = self.meta.features[key]["shape"], 0
             try:
                 for batch in pf.iter_batches(batch_size=chunk, columns=[key]):
                     blobs = batch.column(0).field("bytes").to_pylist()
-                    yield np.stack([decode_png(b) for b in blobs])
+                    if any(b is None for b in blobs):  # images stored as paths: read one by one
+                        yield np.stack([self._image_in_file(file_i, key, row + j) for j in range(len(blobs))])
+                    else:
+                        yield np.stack(
+                            [
+                                decode_image(f"{path}: column '{key}' row {row + j}", b, shape)
+                                for j, b in enumerate(blobs)
+                            ]
+                        )
+                    row += len(blobs)
             except (pa.ArrowException, OSError) as e:
                 raise SimplevlaError(
                     f"{path}: cannot read column '{key}' (truncated or corrupt): {e}"
@@ -235,6 +263,26 @@ class LeRobotDataset:
     @cached_property
     def episode_ends(self) -> np.ndarray:
         return np.asarray([e["dataset_to_index"] for e in self.meta.episodes], np.int64)
+
+
+def decode_image(where: str, data: bytes, shape: list[int]) -> np.ndarray:
+    """PNG (or other Pillow-readable) bytes -> uint8 (H, W, 3) of the feature's shape, or a SimplevlaError
+    starting with `where`. A PNG header claiming another size is refused before anything is decompressed."""
+    size = png_size(data)
+    if size is not None and [size[1], size[0]] != list(shape[:2]):
+        raise SimplevlaError(
+            f"{where}: the PNG header says {size[1]}x{size[0]} pixels, but info.json says feature shape "
+            f"{list(shape)}"
+        )
+    try:
+        img = decode_png(data)
+    except Exception as e:  # noqa: BLE001  (Pillow raises many types for garbage bytes)
+        raise SimplevlaError(f"{where} is not a decodable image ({type(e).__name__}: {e})") from None
+    if list(img.shape) != list(shape):
+        raise SimplevlaError(
+            f"{where} decodes to shape {list(img.shape)}, but info.json says feature shape {list(shape)}"
+        )
+    return img
 
 
 def _column_numpy(path: Path, key: str, col: pa.ChunkedArray, ft: dict) -> np.ndarray:

@@ -24,6 +24,7 @@ from simplevla.atomic import atomic_dir
 from simplevla.data.format import tabletop_features
 from simplevla.data.writer import DatasetWriter, Episode, episodes_of, make_episode
 from simplevla.errors import SimplevlaError
+from simplevla.locking import exit_with_parent, writer_lock
 
 SAFETY_MAX_STEPS = 1000  # an episode that never ends is cut here and counted as failed
 
@@ -157,6 +158,9 @@ _WORKER: dict = {}
 def _worker_init(spec: EnvSpec) -> None:
     from simplevla.envs import Expert, TabletopEnv
 
+    if mp.parent_process() is not None:  # a pool worker: die with the recorder
+        exit_with_parent()
+
     env = TabletopEnv(families=spec.families, split=spec.split, size=spec.size, max_steps=spec.max_steps)
     _WORKER.update(env=env, expert_cls=Expert, spec=spec)
 
@@ -235,11 +239,19 @@ def record(
     progress: bool = True,
 ) -> dict:
     """Record `episodes` expert attempts into `out`; returns a JSON-able summary."""
-    from simplevla.envs import RECORD_SEED_START
 
     out = Path(out)
     if episodes < 1 or workers < 1:
         raise SimplevlaError(f"--episodes and --workers must be >= 1 (got {episodes}, {workers})")
+    with writer_lock(out, "record"):  # one writer per dataset; freed when this process ends, even on SIGKILL
+        return _record(out, episodes, spec, seed, workers, resume, progress)
+
+
+def _record(
+    out: Path, episodes: int, spec: EnvSpec, seed: int | None, workers: int, resume: bool, progress: bool
+) -> dict:
+    from simplevla.envs import RECORD_SEED_START
+
     old, meta, keep = None, {}, []
     if resume and out.exists():
         old, meta = _previous(out, spec)

@@ -28,15 +28,86 @@ REQUIRED_EPISODE_COLUMNS = (
 )
 
 
+MAX_IMAGE_SIDE = 8192  # pixels: a larger image feature is refused before anything is decoded
+_TEMPLATE_KEYS = {"chunk_index": 0, "file_index": 0, "video_key": "observation.image"}
+
+
+def check_inside(root: Path, path: Path, what: str) -> Path:
+    """`path`, after following every symlink, must lie inside the dataset `root`; returns it unchanged.
+
+    A dataset is a stranger's directory: a symlink (or a path field) that leads out of it could make the
+    reader open any file on the machine."""
+    try:
+        real, base = path.resolve(), root.resolve()
+    except (OSError, RuntimeError) as e:  # a symlink loop
+        raise SimplevlaError(f"{path}: cannot resolve the {what} path ({e})") from None
+    if real != base and base not in real.parents:
+        raise SimplevlaError(
+            f"{path}: the {what} leads outside the dataset (to {real}); refusing to read it "
+            "(copy the file into the dataset instead of linking to it)"
+        )
+    return path
+
+
+def _check_template(path: Path, info: dict, field: str, required: bool) -> None:
+    """data_path / video_path: a relative template inside the dataset with only the known placeholders."""
+    value = info.get(field)
+    if value is None and not required:
+        return
+    if not isinstance(value, str) or not value:
+        raise SimplevlaError(f"{path}: field '{field}' must be a path template string, got {value!r}")
+    try:
+        formatted = value.format(**_TEMPLATE_KEYS)
+    except (KeyError, IndexError, ValueError, AttributeError) as e:
+        raise SimplevlaError(
+            f"{path}: field '{field}' is {value!r}, not a template of {{chunk_index}}, {{file_index}}"
+            f"{', {video_key}' if field == 'video_path' else ''} ({type(e).__name__}: {e})"
+        ) from None
+    rel = Path(formatted)
+    if rel.is_absolute() or ".." in rel.parts or "\\" in formatted:
+        raise SimplevlaError(
+            f"{path}: field '{field}' is {value!r}, which points outside the dataset; it must be a relative "
+            "path below the dataset directory"
+        )
+
+
+def _check_feature(path: Path, name: str, ft: object) -> None:
+    if not isinstance(ft, dict) or "dtype" not in ft or not isinstance(ft.get("shape"), list):
+        raise SimplevlaError(f"{path}: field 'features.{name}' needs a 'dtype' and a 'shape' list")
+    dtype, shape = ft["dtype"], ft["shape"]
+    if not shape or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in shape):
+        raise SimplevlaError(f"{path}: field 'features.{name}.shape' is {shape!r}; need positive integers")
+    if dtype in ("image", "video"):
+        if len(shape) != 3 or max(shape) > MAX_IMAGE_SIDE:
+            raise SimplevlaError(
+                f"{path}: field 'features.{name}.shape' is {shape}; an image feature is [height, width, "
+                f"channels] with sides of at most {MAX_IMAGE_SIDE} pixels"
+            )
+        return
+    if dtype == "string":
+        return
+    try:
+        ok = isinstance(dtype, str) and np.dtype(dtype).kind in "biuf"
+    except TypeError:
+        ok = False
+    if not ok:
+        raise SimplevlaError(
+            f"{path}: field 'features.{name}.dtype' is {dtype!r}; use image, video, string, or a numeric "
+            "dtype such as float32, int64 or bool"
+        )
+
+
 def read_info(root: Path) -> dict:
     """Load and check meta/info.json."""
     path = root / fmt.INFO_PATH
     if not root.is_dir():
         raise SimplevlaError(f"{root}: dataset directory does not exist")
+    check_inside(root, root / "meta", "meta directory")
     if not path.is_file():
         raise SimplevlaError(
             f"{path}: missing; not a LeRobotDataset v3.0 directory (meta/info.json is required)"
         )
+    check_inside(root, path, "info.json")
     try:
         info = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -52,9 +123,19 @@ def read_info(root: Path) -> dict:
             f"{path}: field 'codebase_version' is {version!r}; this reader supports "
             f"{', '.join(SUPPORTED_VERSIONS)} (convert older datasets with LeRobot's converter)"
         )
+    fps = info["fps"]
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps < 10_000:
+        raise SimplevlaError(f"{path}: field 'fps' is {fps!r}; need a positive number of frames per second")
+    for k in ("total_episodes", "total_frames"):
+        v = info[k]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise SimplevlaError(f"{path}: field '{k}' is {v!r}; need a non-negative integer")
+    if not isinstance(info["features"], dict):
+        raise SimplevlaError(f"{path}: field 'features' must be an object of feature name -> dtype, shape")
     for name, ft in info["features"].items():
-        if not isinstance(ft, dict) or "dtype" not in ft or not isinstance(ft.get("shape"), list):
-            raise SimplevlaError(f"{path}: field 'features.{name}' needs a 'dtype' and a 'shape' list")
+        _check_feature(path, name, ft)
+    _check_template(path, info, "data_path", required=True)
+    _check_template(path, info, "video_path", required=False)
     return info
 
 
@@ -100,19 +181,42 @@ def check_data_schema(path: Path, schema: pa.Schema, features: dict) -> None:
         if shape == [1]:
             ok = not pa.types.is_list(typ) and not pa.types.is_fixed_size_list(typ)
             got = "a scalar" if ok else f"a list ({typ})"
+            value = typ
         else:
             ok = pa.types.is_fixed_size_list(typ) and len(shape) == 1 and typ.list_size == shape[0]
             ok = ok or (pa.types.is_list(typ) and len(shape) == 1)  # variable lists: length checked on read
             got = str(typ)
+            value = typ.value_type if ok else typ
         if not ok:
             raise SimplevlaError(f"{path}: column '{k}' has {got}, but info.json says feature shape {shape}")
+        if ft["dtype"] == "string":
+            ok = pa.types.is_string(value) or pa.types.is_large_string(value)
+        else:
+            ok = pa.types.is_integer(value) or pa.types.is_floating(value) or pa.types.is_boolean(value)
+        if not ok:
+            raise SimplevlaError(
+                f"{path}: column '{k}' holds {value} values, but info.json says dtype {ft['dtype']!r}"
+            )
 
 
-def check_image_shape(path: Path, key: str, img: np.ndarray, shape: list[int]) -> None:
+def check_image_shape(path: Path, key: str, img: np.ndarray, shape: list[int], row: int = 0) -> None:
     if list(img.shape) != list(shape):
         raise SimplevlaError(
-            f"{path}: image column '{key}' decodes to shape {list(img.shape)}, "
+            f"{path}: image column '{key}' row {row} decodes to shape {list(img.shape)}, "
             f"but info.json says feature shape {list(shape)}"
+        )
+
+
+def check_finite(path: Path, key: str, values: np.ndarray, row0: int = 0) -> None:
+    """A float column with NaN or inf would poison every loss it reaches: refuse it, naming the row."""
+    if values.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise SimplevlaError(
+            f"{path}: column '{key}' row {row0 + row} holds {values[row].tolist()} (NaN or inf); "
+            f"{int(bad.sum())} rows are not finite. Drop or repair those frames"
         )
 
 

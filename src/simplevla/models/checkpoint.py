@@ -86,19 +86,43 @@ def resolve_checkpoint(path: str | Path) -> Path:
     return dirs[-1]
 
 
-def read_config(ckpt: Path) -> PolicyConfig:
-    try:
-        meta = json.loads((ckpt / CONFIG).read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise SimplevlaError(f"{ckpt / CONFIG}: cannot read ({e})") from e
-    version = meta.get("format_version")
-    if version != FORMAT_VERSION:
+CONFIG_KEYS = ("format_version", "simplevla_version", "type", "policy", "text_encoder")
+
+
+def inside_checkpoint(ckpt: Path, name: str) -> Path:
+    """ckpt / name, refused when a symlink leads it out of the checkpoint directory."""
+    path = ckpt / name
+    real, base = path.resolve(), ckpt.resolve()
+    if base not in real.parents:
         raise SimplevlaError(
-            f"{ckpt / CONFIG}: format_version is {version!r} (written by simplevla "
-            f"{meta.get('simplevla_version', '?')}), this simplevla {__version__} reads format_version "
-            f"{FORMAT_VERSION}; retrain, or load it with the matching simplevla version"
+            f"{path}: leads outside the checkpoint directory (to {real}); refusing to read it"
         )
-    cfg = PolicyConfig.from_dict(meta.get("policy", {}), source=str(ckpt / CONFIG))
+    return path
+
+
+def read_config(ckpt: Path) -> PolicyConfig:
+    path = inside_checkpoint(ckpt, CONFIG)
+    meta = read_json(path)
+    version = meta.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version != FORMAT_VERSION:
+        newer = isinstance(version, int) and version > FORMAT_VERSION
+        raise SimplevlaError(
+            f"{path}: format_version is {version!r} (written by simplevla "
+            f"{meta.get('simplevla_version', '?')}{', a newer release' if newer else ''}), this simplevla "
+            f"{__version__} reads format_version {FORMAT_VERSION}; "
+            f"{'upgrade simplevla' if newer else 'retrain'}, or load it with the matching simplevla version"
+        )
+    unknown = sorted(set(meta) - set(CONFIG_KEYS))
+    if unknown:
+        raise SimplevlaError(
+            f"{path}: unknown fields {unknown} (this simplevla {__version__} knows {list(CONFIG_KEYS)}); "
+            "was it written by a newer simplevla?"
+        )
+    if meta.get("type", "vla") != "vla":
+        raise SimplevlaError(f"{path}: field 'type' is {meta['type']!r}; simplevla loads 'vla' policies only")
+    if not isinstance(meta.get("policy"), dict):
+        raise SimplevlaError(f"{path}: field 'policy' must be an object of policy config fields")
+    cfg = PolicyConfig.from_dict(meta["policy"], source=str(path))
     if cfg.text in FROZEN_TEXT_PACKAGES:
         _check_text_package(ckpt / CONFIG, cfg.text, meta.get("text_encoder") or {})
     return cfg
@@ -148,12 +172,14 @@ def load_policy(path: str | Path, device: str = "cpu") -> VLAPolicy:
 
     ckpt = resolve_checkpoint(path)
     cfg = read_config(ckpt)
-    stats = read_json(ckpt / STATS)
+    stats = read_json(inside_checkpoint(ckpt, STATS))
     tokenizer = None
     if cfg.text == "lstm" or cfg.text_snap > 0:
-        tokenizer = WordTokenizer.from_json(read_json(ckpt / TOKENIZER), str(ckpt / TOKENIZER))
+        tokenizer = WordTokenizer.from_json(
+            read_json(inside_checkpoint(ckpt, TOKENIZER)), str(ckpt / TOKENIZER)
+        )
     policy = make_policy(cfg, stats, tokenizer=tokenizer)
-    state = read_tensors(ckpt / WEIGHTS)
+    state = read_tensors(inside_checkpoint(ckpt, WEIGHTS))
     try:
         missing, unexpected = policy.load_state_dict(state, strict=False)
     except RuntimeError as e:  # a tensor of the wrong shape

@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import tyro
 
 from simplevla.errors import SimplevlaError
 
 SNAPPING = ("wordllama", "minilm_words")  # text encoders that can read words as training words (text_snap)
+MAX_SIZE = 4096  # upper bound of every width, size and count field of a policy config
 FORMAT_VERSION = 1  # bump when config.json / model.safetensors layouts change incompatibly
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -161,16 +163,29 @@ class PolicyConfig:
             "vision_dim",
             "head_hidden",
         ):
-            if int(getattr(self, f)) < 1:
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise bad(f, "must be a positive integer")
+            if v > MAX_SIZE:  # a stranger's config.json must not make us allocate gigabytes
+                raise bad(f, f"is larger than this small-policy library builds (at most {MAX_SIZE})")
+        for f in ("keypoints", "wrist_crop", "strided_convs", "action_modes"):
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v > MAX_SIZE:
+                raise bad(f, f"must be an integer of at most {MAX_SIZE}")
+        for f in ("aux_weight", "word_dropout", "text_noise", "text_snap"):
+            if isinstance(getattr(self, f), bool) or not isinstance(getattr(self, f), (int, float)):
+                raise bad(f, "must be a number")
         if self.n_action_steps > self.chunk_size:
             raise bad("n_action_steps", f"cannot exceed chunk_size ({self.chunk_size})")
         if self.fusion == "film" and self.vision != "convnet":
             raise bad(
                 "fusion", "FiLM modulates the GroupNorm CNN's feature maps; set --policy.vision convnet"
             )
-        if len(self.vision_channels) < 2 or min(self.vision_channels) < 1:
-            raise bad("vision_channels", "needs at least two positive widths, e.g. 32 64 64")
+        if (
+            not 2 <= len(self.vision_channels) <= 16
+            or not 1 <= min(self.vision_channels) <= max(self.vision_channels) <= MAX_SIZE
+        ):
+            raise bad("vision_channels", f"needs 2 to 16 widths between 1 and {MAX_SIZE}, e.g. 32 64 64")
         if self.vision == "convnet" and any(c % 8 for c in self.vision_channels):
             raise bad("vision_channels", "convnet widths must be multiples of 8 (GroupNorm uses 8 groups)")
         if self.action_modes < 1:
@@ -240,6 +255,16 @@ class PolicyConfig:
         d = dict(d)
         for name, written_before in LEGACY_DEFAULTS.items():
             d.setdefault(name, written_before)  # a config.json from before the field existed
-        if d.get("vision_channels") is not None:
-            d["vision_channels"] = tuple(d["vision_channels"])
-        return cls(**d)
+        nulls = sorted(k for k, v in d.items() if v is None)
+        if nulls:  # a saved config holds every field; None would silently mean "the preset's value"
+            raise SimplevlaError(f"{source}: policy fields {nulls} are null; a saved config sets every field")
+        try:
+            if not isinstance(d.get("vision_channels", ()), (list, tuple)):
+                raise TypeError("vision_channels must be a list of widths")
+            if "vision_channels" in d:
+                d["vision_channels"] = tuple(d["vision_channels"])
+            return cls(**d)
+        except SimplevlaError as e:
+            raise SimplevlaError(f"{source}: {e}") from None
+        except (TypeError, ValueError, OverflowError) as e:
+            raise SimplevlaError(f"{source}: a policy field has the wrong type ({e})") from None

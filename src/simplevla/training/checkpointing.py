@@ -8,6 +8,7 @@ Each checkpoint directory is written atomically, so a killed run leaves only com
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -17,7 +18,7 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-from simplevla.atomic import atomic_dir
+from simplevla.atomic import atomic_dir, clean_stale
 from simplevla.errors import SimplevlaError
 from simplevla.models.checkpoint import (
     CONFIG,
@@ -76,7 +77,9 @@ def save_checkpoint(
         write_policy_files(policy, tmp, state=ema if ema is not None else raw)
         sd = tmp / STATE_DIR
         sd.mkdir()
-        torch.save(optimizer.state_dict(), sd / "optimizer.pt")
+        buf = io.BytesIO()  # torch.save to a full disk fails with a RuntimeError; a plain write, with ENOSPC
+        torch.save(optimizer.state_dict(), buf)
+        (sd / "optimizer.pt").write_bytes(buf.getbuffer())
         js, tensors = rng_state()
         save_file({**tensors, **(rank_rng or {})}, str(sd / "rng.safetensors"))
         if ema is not None:
@@ -88,6 +91,7 @@ def save_checkpoint(
 
 def _point_last(root: Path, name: str) -> None:
     """Atomically replace the `last` symlink (relative, so the run dir can be moved)."""
+    clean_stale(root, "last")  # a `.last.tmp-PID` link that a killed run left
     tmp = root / f".last.tmp-{os.getpid()}"
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()

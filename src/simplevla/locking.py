@@ -1,0 +1,93 @@
+"""One writer per dataset or run directory: `with writer_lock(path, "record"): ...`.
+
+The lock is a POSIX record lock (`fcntl.lockf`) on a hidden sibling file `.NAME.lock`, taken without
+waiting: a second `simplevla record`, `dagger` or `train` aimed at the same directory is refused at once
+with the owner's pid. The kernel drops the lock when its owner's process ends, however it ends (SIGKILL,
+OOM, power loss of the process), so no stale lock ever needs deleting by hand; the file itself stays and is
+harmless. POSIX locks rather than `flock`: `flock` locks are shared with forked children, so a recording's
+worker processes would keep a killed recorder's lock alive for as long as they lived. POSIX locks belong to
+one process, so locks held inside this process are tracked too (a second lock in the same process is refused
+the same way). On a platform without `fcntl` (Windows) the lock is a no-op.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from simplevla.atomic import clean_stale
+from simplevla.errors import SimplevlaError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover  (Windows)
+    fcntl = None
+
+_HELD: set[str] = set()  # lock files held by this process
+_GUARD = threading.Lock()
+
+
+def lock_path(target: str | os.PathLike) -> Path:
+    """The lock file of a dataset or run directory: `.NAME.lock` beside it."""
+    target = Path(target)
+    return target.parent / f".{target.name}.lock"
+
+
+def _owner(fd: int) -> str:
+    with contextlib.suppress(OSError):
+        text = os.pread(fd, 200, 0).decode(errors="replace").strip()
+        if text:
+            return text
+    return "another process"
+
+
+@contextlib.contextmanager
+def writer_lock(target: str | os.PathLike, command: str) -> Iterator[Path]:
+    """Hold the write lock of `target` (a dataset or run directory) for the body, or raise SimplevlaError."""
+    target = Path(target)
+    path = lock_path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = str(path.resolve())
+    with _GUARD:
+        if key in _HELD:
+            raise SimplevlaError(
+                f"{target}: this process is already writing it (lock {path}); one writer at a time"
+            )
+        _HELD.add(key)
+    fd = -1
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is not None:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise SimplevlaError(
+                    f"{target}: {_owner(fd)} is writing it (lock {path}); wait for it to finish, or write "
+                    "somewhere else. The lock goes away by itself when that process ends, even if it is killed"
+                ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"simplevla {command} (pid {os.getpid()})\n".encode(), 0)
+        clean_stale(target.parent, target.name)  # what a killed writer left: removed, or restored
+        yield path
+    finally:
+        if fd >= 0:
+            os.close(fd)  # closing the descriptor releases the POSIX lock
+        with _GUARD:
+            _HELD.discard(key)
+
+
+def exit_with_parent() -> None:
+    """In a worker process: ask Linux to SIGKILL it when its parent dies, so a killed `record` or `dagger`
+    leaves no orphaned workers behind (elsewhere a no-op)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
