@@ -11,7 +11,8 @@ from simplevla.envs.metaworld_render import select_gl
 
 select_gl()  # before `metaworld` imports MuJoCo, which reads MUJOCO_GL once
 pytest.importorskip(
-    "metaworld", reason="Meta-World is not installed: `make install-metaworld` (pip install -e '.[metaworld]')"
+    "metaworld",
+    reason="Meta-World is not installed: `make install-metaworld` (pip install -e '.[metaworld]')",
 )
 
 from simplevla.data.commands import RecordCommand  # noqa: E402
@@ -36,7 +37,9 @@ TINY_MW = dict(
 
 def test_record_train_eval_metaworld(tmp_path):
     data = tmp_path / "mw"
-    summary = RecordCommand(out=data, env="metaworld", tasks=("reach",), episodes=2, size=32, progress=False).run()
+    summary = RecordCommand(
+        out=data, env="metaworld", tasks=("reach",), episodes=2, size=32, progress=False
+    ).run()
     assert summary["recorded"] == 2
     ds = load_dataset(data)
     assert ds.meta.features["observation.state"]["shape"] == [4]
@@ -50,7 +53,15 @@ def test_record_train_eval_metaworld(tmp_path):
     assert (policy.config.state_dim, policy.config.action_dim) == (4, 4)
 
     info = evaluate(
-        policy, tmp_path / "eval", ["reach"], episodes=2, envs=2, videos=0, max_steps=5, progress=False, env="metaworld"
+        policy,
+        tmp_path / "eval",
+        ["reach"],
+        episodes=2,
+        envs=2,
+        videos=0,
+        max_steps=5,
+        progress=False,
+        env="metaworld",
     )
     assert set(info["per_group"]) == {"reach"} and info["per_group"]["reach"]["n_episodes"] == 2
     assert info["per_episode"][0]["task"] == "reach" and info["per_episode"][0]["steps"] == 5
