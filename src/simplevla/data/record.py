@@ -1,5 +1,7 @@
 """Record scripted-expert demonstrations into a LeRobotDataset v3.0 directory, atomically.
 
+The env is Tabletop with its Expert, or (`EnvSpec.env = "metaworld"`) Meta-World with its scripted policies.
+
 Each episode e uses env seed S + e. The expert's CLEAN action is stored as the `action` label while the
 perturbed one (`expert.perturb(act)`, DART-style) is executed. Failed episodes are dropped and counted.
 Work is spread over K processes (spawn- and fork-safe: workers are plain top-level functions); the parent
@@ -26,6 +28,7 @@ from simplevla.data.writer import DatasetWriter, Episode, episodes_of, make_epis
 from simplevla.errors import SimplevlaError
 
 SAFETY_MAX_STEPS = 1000  # an episode that never ends is cut here and counted as failed
+ENV_IDS = {"tabletop": "simplevla/Tabletop-v0", "metaworld": "simplevla/MetaWorld-v0"}  # EnvSpec.env -> id
 
 
 @dataclass(frozen=True)
@@ -154,9 +157,6 @@ def _tabletop_rollout(env, spec: EnvSpec, seed: int) -> tuple[str, dict[str, np.
 
 
 _WORKER: dict = {}
-
-
-ENV_IDS = {"tabletop": "simplevla/Tabletop-v0", "metaworld": "simplevla/MetaWorld-v0"}
 
 
 def _worker_init(spec: EnvSpec) -> None:
