@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # or installs torch into .venv first; pip then keeps the torch it finds.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo lessons test install install-test lint clean
+.PHONY: demo lessons test install install-test install-metaworld gl-lib lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,18 @@ $(VENV)/.torch: $(BIN)/python
 install: $(VENV)/.torch
 	$(BIN)/pip install -q -e ".[basics,video]"
 
-install-test: $(VENV)/.torch
+install-test: $(VENV)/.torch gl-lib
 	$(BIN)/pip install -q -e ".[test]"
+
+install-metaworld: $(VENV)/.torch gl-lib
+	$(BIN)/pip install -q -e ".[metaworld]"
+
+# Meta-World renders headless through OSMesa (simplevla falls back to EGL without it). Installed with apt-get
+# where it is missing; a machine without apt-get (or root) is told what to install instead.
+gl-lib: $(BIN)/python
+	@$(BIN)/python -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('OSMesa'))" \
+	|| { command -v apt-get >/dev/null && $(if $(filter 0,$(shell id -u)),,sudo) sh -c "apt-get update -qq && apt-get install -y -qq libosmesa6" ; } \
+	|| echo "gl-lib: could not install OSMesa; install it (Debian/Ubuntu: libosmesa6) or set MUJOCO_GL=egl"
 
 # The main job: record demonstrations, train `default` and `simple`, evaluate both, write
 # runs/quickstart/report.md. `make lessons` runs the tutorial's lessons instead.

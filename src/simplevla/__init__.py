@@ -23,11 +23,14 @@ __all__ = ["__version__", "load_policy"]
 
 
 def _register_envs() -> None:
-    """Register `simplevla/Tabletop-v0` with Gymnasium (the env module itself loads only on make)."""
+    """Register `simplevla/Tabletop-v0` and `simplevla/MetaWorld-v0` with Gymnasium (each env module loads
+    only on make)."""
     from gymnasium.envs.registration import register, registry
 
     if "simplevla/Tabletop-v0" not in registry:
         register(id="simplevla/Tabletop-v0", entry_point="simplevla.envs.tabletop:TabletopEnv")
+    if "simplevla/MetaWorld-v0" not in registry:  # needs the `metaworld` extra, imported only on make
+        register(id="simplevla/MetaWorld-v0", entry_point="simplevla.envs.metaworld_env:MetaWorldEnv")
 
 
 _register_envs()

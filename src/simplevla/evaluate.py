@@ -1,5 +1,5 @@
-"""Closed-loop evaluation: batched rollouts in a Gymnasium vector env, success per family with 95% Wilson
-intervals, `eval_info.json`, captioned rollout videos and a bar chart.
+"""Closed-loop evaluation: batched rollouts in a Gymnasium vector env, success per family (Tabletop) or per
+task (Meta-World) with 95% Wilson intervals, `eval_info.json`, captioned rollout videos and a bar chart.
 
 Field names follow LeRobot's `eval_info.json` where they overlap (`per_episode`, `per_group`, `overall`,
 `pc_success`, `n_episodes`, `eval_s`, `eval_ep_s`, `video_paths`).
@@ -27,6 +27,8 @@ from simplevla.errors import SimplevlaError
 from simplevla.media import plot_success_bars, write_frame_strip, write_rollout_video
 
 ENV_ID = "simplevla/Tabletop-v0"
+ENV_IDS = {"tabletop": ENV_ID, "metaworld": "simplevla/MetaWorld-v0"}
+GROUP = {"tabletop": "family", "metaworld": "task"}  # what an env's episodes are grouped by
 SEEDS_PER_FAMILY = 100_000  # family j uses seeds [seed + j * SEEDS_PER_FAMILY, ... + episodes)
 
 
@@ -85,11 +87,19 @@ def check_compatible(policy: torch.nn.Module, env: gym.Env | VectorEnv) -> None:
 
 
 def _make_vec(
-    family: str, split: str, size: int, n: int, max_steps: int | None = None, vector: str = "sync"
+    family: str,
+    split: str,
+    size: int,
+    n: int,
+    max_steps: int | None = None,
+    env: str = "tabletop",
+    vector: str = "sync",
 ) -> VectorEnv:
-    """n Tabletop envs stepped together: in this process (`sync`), or one worker process each (`async`)."""
-    kw = dict(families=(family,), split=split, size=size, max_steps=max_steps)
-    fns = [lambda: gym.make(ENV_ID, **kw) for _ in range(n)]
+    """`n` envs of one Tabletop family, or of one Meta-World task (env="metaworld"), stepped together: in
+    this process (`sync`), or one worker process each (`async`)."""
+    group = "tasks" if env == "metaworld" else "families"
+    kw = {group: (family,), "split": split, "size": size, "max_steps": max_steps}
+    fns = [lambda: gym.make(ENV_IDS[env], **kw) for _ in range(n)]
     # NEXT_STEP autoreset: a finished sub-env restarts on its own; its later outputs are ignored by the wave.
     if vector == "async":
         return AsyncVectorEnv(fns, autoreset_mode=AutoresetMode.NEXT_STEP)
@@ -147,11 +157,13 @@ def evaluate(
     device: str = "cpu",
     progress: bool = True,
     max_steps: int | None = None,
+    env: str = "tabletop",
     vector: str = "sync",
 ) -> dict:
     """Evaluate `policy` closed-loop on `episodes` episodes of each family; write eval_info.json,
     the first `videos` rollouts of each family (a video and a PNG strip of its frames each) and
-    success.png under `out`. Returns the eval_info dict."""
+    success.png under `out`. Returns the eval_info dict. With env="metaworld", `families` are Meta-World
+    tasks and episodes are grouped by task."""
     from tqdm import tqdm
 
     out = Path(out)
@@ -162,7 +174,7 @@ def evaluate(
     bar = tqdm(total=episodes * len(families), desc=f"eval {split}", unit="ep", disable=not progress)
     for j, family in enumerate(families):
         seeds = [seed + j * SEEDS_PER_FAMILY + i for i in range(episodes)]
-        vec = _make_vec(family, split, size, min(envs, episodes), max_steps, vector)
+        vec = _make_vec(family, split, size, min(envs, episodes), max_steps, env, vector)
         check_compatible(policy, vec)
         recorded = 0
         for start in range(0, episodes, vec.num_envs):
@@ -170,7 +182,7 @@ def evaluate(
             torch.manual_seed(wave[0])  # a sampling head (flow) draws the same noise on every rerun
             if len(wave) < vec.num_envs:
                 vec.close()
-                vec = _make_vec(family, split, size, len(wave), max_steps, vector)
+                vec = _make_vec(family, split, size, len(wave), max_steps, env, vector)
             n_record = max(0, min(videos - recorded, len(wave)))
             for ep in rollout_wave(policy, vec, wave, n_record=n_record, device=device):
                 frames = ep.pop("frames", None)
@@ -182,31 +194,39 @@ def evaluate(
                     write_frame_strip(frames, ep["instruction"], ep["success"], out / "videos" / name)
                     video_paths.append(str(path.relative_to(out)))
                     recorded += 1
-                per_episode.append({"episode_ix": len(per_episode), "family": family, **ep})
+                per_episode.append({"episode_ix": len(per_episode), GROUP[env]: family, **ep})
                 bar.update(1)
         vec.close()
     bar.close()
     eval_s = time.perf_counter() - t0
-    per_group = {f: _summary([e["success"] for e in per_episode if e["family"] == f]) for f in families}
+    per_group = {f: _summary([e["success"] for e in per_episode if e[GROUP[env]] == f]) for f in families}
     overall = _summary([e["success"] for e in per_episode])
     overall.update(eval_s=eval_s, eval_ep_s=eval_s / max(1, len(per_episode)), video_paths=video_paths)
-    info = {"split": split, "per_episode": per_episode, "per_group": per_group, "overall": overall}
-    if split == "heldout":
+    info = {"env": ENV_IDS[env], "split": split, "per_episode": per_episode, "per_group": per_group}
+    info["overall"] = overall
+    if split == "heldout" and env == "tabletop":  # heldout_parts reads Tabletop's vocabulary
         info["per_part"] = per_part(per_episode)
     atomic_write_json(out / "eval_info.json", info)
-    plot_success_bars(per_group, out / "success.png", title=f"success per family ({split} instructions)")
+    title = f"success per {GROUP[env]} ({split} instructions)"
+    plot_success_bars(per_group, out / "success.png", title=title)
     return info
 
 
 @dataclasses.dataclass
 class EvalCommand:
-    """Evaluate a checkpoint closed-loop on Tabletop; writes eval_info.json, videos and a bar chart."""
+    """Evaluate a checkpoint closed-loop on Tabletop or Meta-World; writes eval_info.json, videos and a bar
+    chart."""
 
     policy: str
     """A checkpoint directory (RUN/checkpoints/<step>), or a run directory (its last checkpoint)."""
+    env: Literal["tabletop", "metaworld"] = "tabletop"
+    """tabletop, or metaworld (success per Meta-World task; needs the `metaworld` extra)."""
     families: tuple[str, ...] = FAMILIES
+    """tabletop: the families to evaluate."""
+    tasks: tuple[str, ...] | None = None
+    """metaworld: the tasks to evaluate (default: all of MT10)."""
     episodes: int = 50
-    """Episodes per family."""
+    """Episodes per family (tabletop) or per task (metaworld)."""
     split: Literal["train", "heldout"] = "train"
     """Which instruction wording to evaluate on."""
     envs: int = 16
@@ -220,7 +240,7 @@ class EvalCommand:
     size: int | None = None
     """Image side; default: what the checkpoint was trained on."""
     max_steps: int | None = None
-    """Episode step limit; default: each family's own limit."""
+    """Episode step limit; default: each family's (or task's) own limit."""
     instruction_file: str | None = None
     """Your own wording instead of a split: one 'family<TAB>seed<TAB>instruction' (or JSON) per line."""
     vector: Literal["sync", "async"] = "sync"
@@ -231,6 +251,19 @@ class EvalCommand:
     json: bool = False
 
     def __post_init__(self) -> None:
+        if self.env == "metaworld":
+            from simplevla.envs import mt10
+
+            if self.instruction_file is not None:
+                raise SimplevlaError(
+                    "--instruction-file runs Tabletop scenes; leave it out with --env metaworld"
+                )
+            try:
+                self.tasks = mt10.check_tasks(self.tasks)
+            except ValueError as e:
+                raise SimplevlaError(f"--{e}") from None
+        elif self.tasks is not None:
+            raise SimplevlaError("--tasks selects Meta-World tasks; with --env tabletop use --families")
         unknown = [f for f in self.families if f not in FAMILIES]
         if unknown or not self.families:
             raise SimplevlaError(
@@ -255,7 +288,7 @@ class EvalCommand:
         info = evaluate(
             policy,
             out,
-            self.families,
+            self.tasks if self.env == "metaworld" else self.families,
             self.episodes,
             self.split,
             self.envs,
@@ -263,9 +296,10 @@ class EvalCommand:
             self.seed,
             self.size,
             max_steps=self.max_steps,
+            env=self.env,
             vector=self.vector,
         )
-        result = {"out": str(out), "split": self.split, **self._success(info)}
+        result = {"out": str(out), "env": self.env, "split": self.split, **self._success(info)}
         result["eval_s"] = info["overall"]["eval_s"]
         return result
 

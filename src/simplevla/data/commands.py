@@ -19,10 +19,15 @@ class RecordCommand:
 
     out: Path
     """output dataset directory (written atomically)"""
+    env: str = "tabletop"
+    """which env and scripted expert: tabletop, or metaworld (Meta-World's scripted policies on MT10 tasks;
+    needs the `metaworld` extra: make install-metaworld)"""
+    tasks: tuple[str, ...] | None = None
+    """metaworld: the tasks to record (default: all of MT10; episode seed s records task s mod their number)"""
     episodes: int = 100
     """expert episodes to attempt (failed ones are dropped and counted)"""
     families: tuple[str, ...] | None = None
-    """task families to sample (default: all)"""
+    """tabletop: task families to sample (default: all)"""
     split: str = "train"
     """instruction split ('train' phrasings; held-out phrasings are for evaluation)"""
     size: int = 64
@@ -36,8 +41,9 @@ class RecordCommand:
     front_starts: float = 0.0
     """share of pushing episodes that start with the effector against the object, on its target side"""
     task_xy: bool = True
-    """also store aux.task_xy per frame (task object and goal positions), the training-only target the
-    `default` policy learns to read (--no-task-xy: a dataset only `--policy.aux-weight 0` policies can use)"""
+    """tabletop: also store aux.task_xy per frame (task object and goal positions), the training-only target
+    the `default` policy learns to read (--no-task-xy: a dataset only `--policy.aux-weight 0` policies can
+    use). metaworld never stores it: train with --policy.aux-weight 0 --policy.plan-input False"""
     max_steps: int | None = None
     """episode step limit (default: the env's)"""
     resume: bool = False
@@ -53,9 +59,33 @@ class RecordCommand:
             raise SimplevlaError(f"record: --noise must be >= 0, got {self.noise}")
         if not 0.0 <= self.front_starts <= 1.0:
             raise SimplevlaError(f"record: --front-starts must be in [0, 1], got {self.front_starts}")
+        if self.env not in ("tabletop", "metaworld"):
+            raise SimplevlaError(f"record: --env must be 'tabletop' or 'metaworld', got {self.env!r}")
+        if self.env == "tabletop" and self.tasks is not None:
+            raise SimplevlaError(
+                "record: --tasks selects Meta-World tasks; with --env tabletop use --families"
+            )
+        if self.env == "metaworld":
+            from simplevla.envs import mt10
+
+            if self.families is not None:
+                raise SimplevlaError(
+                    "record: --families selects Tabletop families; with --env metaworld use --tasks"
+                )
+            if self.front_starts > 0:
+                raise SimplevlaError(
+                    "record: --front-starts is Tabletop's; leave it at 0 with --env metaworld"
+                )
+            try:
+                mt10.check_tasks(self.tasks)
+            except ValueError as e:
+                raise SimplevlaError(f"record: --{e}") from None
+            self.task_xy = False  # aux.task_xy is Tabletop's (table units); Meta-World records none
 
     def run(self) -> dict:
         spec = EnvSpec(
+            env=self.env,
+            tasks=tuple(self.tasks) if self.tasks else None,
             families=tuple(self.families) if self.families else None,
             split=self.split,
             size=self.size,

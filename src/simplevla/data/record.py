@@ -1,5 +1,7 @@
 """Record scripted-expert demonstrations into a LeRobotDataset v3.0 directory, atomically.
 
+The env is Tabletop with its Expert, or (`EnvSpec.env = "metaworld"`) Meta-World with its scripted policies.
+
 Each episode e uses env seed S + e. The expert's CLEAN action is stored as the `action` label while the
 perturbed one (`expert.perturb(act)`, DART-style) is executed. Failed episodes are dropped and counted.
 Work is spread over K processes (spawn- and fork-safe: workers are plain top-level functions); the parent
@@ -27,12 +29,15 @@ from simplevla.errors import SimplevlaError
 from simplevla.locking import exit_with_parent, writer_lock
 
 SAFETY_MAX_STEPS = 1000  # an episode that never ends is cut here and counted as failed
+ENV_IDS = {"tabletop": "simplevla/Tabletop-v0", "metaworld": "simplevla/MetaWorld-v0"}  # EnvSpec.env -> id
 
 
 @dataclass(frozen=True)
 class EnvSpec:
     """What builds the env and expert in each worker (picklable, recorded in info.json)."""
 
+    env: str = "tabletop"  # "tabletop" or "metaworld" (Meta-World's scripted policies; the `metaworld` extra)
+    tasks: tuple[str, ...] | None = None  # metaworld: the tasks (default MT10); episode seed s runs s % len
     families: tuple[str, ...] | None = None
     split: str = "train"
     size: int = 64
@@ -57,8 +62,8 @@ def episode_arrays(
     """Per-step lists of one recorded episode -> the arrays `make_episode` takes (task_xy: None = absent)."""
     arrays = {
         keys.IMAGE: np.stack(pixels).astype(np.uint8),  # (T, H, W, 3)
-        keys.STATE: np.stack(state),  # (T, 2)
-        keys.ACTION: np.stack(action),  # (T, 2)
+        keys.STATE: np.stack(state),  # (T, S)
+        keys.ACTION: np.stack(action),  # (T, A)
         keys.REWARD: np.asarray(reward, np.float32),
         keys.DONE: np.asarray(done),
         keys.SUCCESS: np.asarray(success),
@@ -89,7 +94,7 @@ def run_episode(env, expert_cls, spec: EnvSpec, seed: int) -> Episode | None:
     for _ in range(SAFETY_MAX_STEPS):
         if spec.task_xy:
             task_xy.append(expert.task_xy())
-        clean = np.asarray(expert.act(), np.float32)  # (2,) the label
+        clean = np.asarray(expert.act(), np.float32)  # (A,) the label
         pixels.append(obs[keys.ENV_PIXELS])
         state.append(np.asarray(obs[keys.ENV_AGENT_POS], np.float32))
         obs, r, terminated, truncated, info = env.step(expert.perturb(clean))
@@ -156,6 +161,13 @@ _WORKER: dict = {}
 
 
 def _worker_init(spec: EnvSpec) -> None:
+    if spec.env == "metaworld":
+        from simplevla.envs.metaworld_env import MetaWorldEnv
+        from simplevla.envs.metaworld_expert import MetaWorldExpert
+
+        env = MetaWorldEnv(tasks=spec.tasks, split=spec.split, size=spec.size, max_steps=spec.max_steps)
+        _WORKER.update(env=env, expert_cls=MetaWorldExpert, spec=spec)
+        return
     from simplevla.envs import Expert, TabletopEnv
 
     if mp.parent_process() is not None:  # a pool worker: die with the recorder
@@ -163,6 +175,22 @@ def _worker_init(spec: EnvSpec) -> None:
 
     env = TabletopEnv(families=spec.families, split=spec.split, size=spec.size, max_steps=spec.max_steps)
     _WORKER.update(env=env, expert_cls=Expert, spec=spec)
+
+
+def features_of(spec: EnvSpec) -> dict:
+    """The dataset features a recording of `spec` writes."""
+    if spec.env == "metaworld":
+        from simplevla.data.format import METAWORLD_ACTION_NAMES, METAWORLD_STATE_NAMES
+
+        return tabletop_features(
+            spec.size,
+            4,
+            4,
+            task_xy=False,
+            state_names=METAWORLD_STATE_NAMES,
+            action_names=METAWORLD_ACTION_NAMES,
+        )
+    return tabletop_features(spec.size, task_xy=spec.task_xy)
 
 
 def _worker_run(seed: int) -> tuple[int, Episode | None]:
@@ -219,6 +247,11 @@ def _previous(out: Path, spec: EnvSpec):
         raise SimplevlaError(
             f"{out / 'meta/info.json'}: field 'features.observation.image.shape' is "
             f"{old_size}x{old_size}; resume with --size {old_size}"
+        )
+    old_env = meta.get("env", {}).get("id", ENV_IDS["tabletop"])
+    if old_env != ENV_IDS[spec.env]:
+        raise SimplevlaError(
+            f"{out / 'meta/info.json'}: field 'simplevla.env.id' is {old_env!r}; resume with the same --env"
         )
     has_xy = keys.TASK_XY in ds.meta.features
     if has_xy != spec.task_xy:
@@ -281,12 +314,12 @@ def _record(
             yield ep
 
     extra = {
-        "env": {"id": "simplevla/Tabletop-v0", **asdict(spec)},
+        "env": {"id": ENV_IDS[spec.env], **asdict(spec)},
         "seed_ranges": [*ranges, [start, start + episodes]],
         "failed_seeds": failed,
         "note": "episode seeds are seed_ranges minus failed_seeds, in order",
     }
-    features = tabletop_features(spec.size, task_xy=spec.task_xy)
+    features = features_of(spec)
     info = write_dataset(out, features, successful(), extra, keep)
     bar.close()
     seconds = time.perf_counter() - t0

@@ -84,6 +84,8 @@ def load_source(
     if not (Path(dataset) / "meta" / "info.json").is_file():
         raise SimplevlaError(f"--dataset {dataset}: not a LeRobotDataset v3.0 directory (no meta/info.json)")
     cache = build_cache(dataset, cache_dir)
+    # the dataset decides the state and action sizes (Tabletop 2 and 2, Meta-World 4 and 4)
+    policy.state_dim, policy.action_dim = int(cache.states.shape[1]), int(cache.actions.shape[1])
     return make_source(cache, policy, val_fraction, seed, debug, name=str(dataset))
 
 

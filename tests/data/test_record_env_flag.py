@@ -1,0 +1,31 @@
+"""`simplevla record --env`: the choice is validated, and each env's selection flag stays its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simplevla.data.commands import RecordCommand
+from simplevla.errors import SimplevlaError
+
+
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        (dict(env="mujoco"), "--env must be 'tabletop' or 'metaworld'"),
+        (dict(tasks=("reach",)), "with --env tabletop use --families"),
+        (dict(env="metaworld", families=("reach",)), "with --env metaworld use --tasks"),
+        (dict(env="metaworld", tasks=("fly",)), "unknown or empty ['fly']"),
+        (dict(env="metaworld", front_starts=0.5), "--front-starts is Tabletop's"),
+    ],
+)
+def test_record_env_validation(kwargs, needle):
+    with pytest.raises(SimplevlaError) as e:
+        RecordCommand(out=Path("unused"), **kwargs)
+    assert needle in str(e.value)
+
+
+def test_metaworld_records_no_task_xy():
+    cmd = RecordCommand(out=Path("unused"), env="metaworld")
+    assert cmd.task_xy is False and RecordCommand(out=Path("unused")).task_xy is True

@@ -1,0 +1,34 @@
+"""MT10's task list and instruction splits (pure data: runs without the `metaworld` extra)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simplevla.envs import mt10
+
+
+def test_mt10_tasks_and_lerobot_wording():
+    assert len(mt10.MT10) == 10 and set(mt10.TRAIN) == set(mt10.HELDOUT) == set(mt10.MAX_STEPS) == set(
+        mt10.MT10
+    )
+    assert mt10.TRAIN["reach"] == "Reach a goal position"
+    assert mt10.TRAIN["peg-insert-side"] == "Insert a peg sideways"
+
+
+def test_heldout_wording_never_in_train():
+    train = {t for task in mt10.MT10 for t in mt10.instructions(task, "train")}
+    heldout = [t for task in mt10.MT10 for t in mt10.instructions(task, "heldout")]
+    assert not train & set(heldout) and len(set(heldout)) == len(heldout)
+    rng = np.random.default_rng(0)
+    for task in mt10.MT10:
+        assert mt10.make_instruction(rng, task, "train") == mt10.TRAIN[task]
+        assert mt10.make_instruction(rng, task, "heldout") in mt10.HELDOUT[task]
+
+
+def test_bad_task_and_split():
+    with pytest.raises(ValueError, match="unknown"):
+        mt10.check_tasks(["reach", "fly"])
+    with pytest.raises(ValueError, match="split"):
+        mt10.make_instruction(np.random.default_rng(0), "reach", "test")
+    assert mt10.check_tasks(None) == mt10.MT10 and mt10.check_tasks("push") == ("push",)
