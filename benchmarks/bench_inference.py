@@ -8,8 +8,9 @@ cached instruction embedding. `select_action` runs the network once every n_acti
 per-step cost is this divided by n_action_steps. Prints one JSON object: p50_ms, p99_ms, onnx_p50_ms, onnx_p99_ms (`simplevla.bench.latency`).
 
 `--options` adds what other ways of running the same network in PyTorch give (p50 ms, one thread): the
-instruction re-encoded on every call (no cache), the network alone given the instruction embedding,
-channels_last weights, TorchScript trace + freeze, and with `--compile` `torch.compile` (slow to compile).
+instruction re-encoded on every call (no cache), the network alone given the instruction embedding (and
+its torch.profiler summary: aten ops per call, share of time in convolutions), channels_last weights,
+TorchScript trace + freeze, and with `--compile` `torch.compile` (slow to compile).
 """
 
 from __future__ import annotations
@@ -39,6 +40,24 @@ class _Features(torch.nn.Module):
         return self.policy.chunks_from_features(image, text, state)
 
 
+def profile(fn, calls: int = 50) -> dict:
+    """torch.profiler over `calls` calls: aten ops per call, and the share of self CPU time in convolutions."""
+    from torch.profiler import profile as torch_profile
+
+    with torch_profile() as prof:
+        for _ in range(calls):
+            fn()
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    conv = sum(e.self_cpu_time_total for e in events if "conv" in e.key)
+    return {
+        "network_aten_ops_per_call": round(
+            sum(e.count for e in events if e.key.startswith("aten::")) / calls
+        ),
+        "network_conv_share": round(conv / max(total, 1), 3),
+    }
+
+
 def options(policy, batch: dict, repeats: int, compile_too: bool) -> dict:
     """p50 ms of the alternatives listed in the module docstring, on one thread."""
     torch.set_num_threads(1)
@@ -53,6 +72,7 @@ def options(policy, batch: dict, repeats: int, compile_too: bool) -> dict:
         out["text_encoded_every_call_p50_ms"] = percentiles(uncached, repeats)["p50_ms"]
         net = lambda: policy.chunks_from_features(image, text, state)  # noqa: E731
         out["network_only_p50_ms"] = percentiles(net, repeats)["p50_ms"]
+        out.update(profile(net))
         policy.to(memory_format=torch.channels_last)
         out["channels_last_p50_ms"] = percentiles(net, repeats)["p50_ms"]
         policy.to(memory_format=torch.contiguous_format)
