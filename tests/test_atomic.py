@@ -103,3 +103,12 @@ def test_a_full_disk_is_a_clear_error_and_changes_nothing(tmp_path, monkeypatch)
         atomic_write_bytes(tmp_path / "f.bin", b"x")
     monkeypatch.undo()
     assert (target / "v").read_text() == "1" and sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
+
+
+def test_a_file_write_removes_its_dead_writers_temporaries(tmp_path) -> None:
+    dead = _dead_pid()
+    (tmp_path / f".train_log.csv.tmp-{dead}-abc").write_text("half")  # a run killed while rewriting its log
+    (tmp_path / f".train_log.csv.tmp-{os.getpid()}-live").write_text("")  # a live writer's: kept
+    atomic_write_bytes(tmp_path / "train_log.csv", b"step,loss\n")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f".train_log.csv.tmp-{os.getpid()}-live", "train_log.csv"]

@@ -131,6 +131,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             raise disk_full_error(path, e) from None
         raise
     _fsync_dir(path.parent)
+    clean_stale(path.parent, path.name)  # e.g. the `.train_log.csv.tmp-PID-*` of a run killed mid-write
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
