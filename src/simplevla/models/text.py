@@ -16,6 +16,7 @@ from torch import nn
 from simplevla.basics.tutorial_vla import LanguageEncoder
 from simplevla.errors import SimplevlaError
 from simplevla.models.tokenizer import PAD_ID, UNK_ID, WordTokenizer, words
+from simplevla.transfer import to_device
 
 
 def _unique(texts: Sequence[str]) -> tuple[list[str], torch.Tensor]:
@@ -48,8 +49,8 @@ class LSTMText(nn.Module):
             drop = (torch.rand(ids.shape) < self.word_dropout) & (ids != PAD_ID)  # (U, L)
             ids = ids.masked_fill(drop, UNK_ID)
         device = self.net.embedding.weight.device
-        feats = self.net(ids.to(device, non_blocking=True), lengths)  # (U, hidden)
-        return feats[inverse.to(device, non_blocking=True)]  # (B, hidden)
+        feats = self.net(to_device(ids, device), lengths)  # (U, hidden)
+        return feats[to_device(inverse, device)]  # (B, hidden)
 
 
 MINILM_DIM = 384
@@ -179,14 +180,14 @@ class WordLlamaText(nn.Module):
         drop = self.word_dropout if self.training else 0.0
         if self.tokenizer is not None:
             feats = read_snapped(seqs, self.embedding, self.lstm, drop)  # (U, hidden)
-            return feats[inverse.to(feats.device, non_blocking=True)]  # (B, hidden)
+            return feats[to_device(inverse, feats.device)]  # (B, hidden)
         device = self.lstm.weight_ih_l0.device
-        x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device, non_blocking=True)  # (U, W, DIM)
+        x = to_device(nn.utils.rnn.pad_sequence(seqs, batch_first=True), device)  # (U, W, DIM)
         if self.training and self.noise > 0:
             x = x + torch.randn_like(x) * (self.noise / x.shape[-1] ** 0.5)  # noise of norm ~`noise`
         if drop > 0:
             x = x.masked_fill(torch.rand(x.shape[:2], device=device).unsqueeze(-1) < drop, 0.0)  # (U, W, DIM)
-        return _last_state(self.lstm, x, seqs)[inverse.to(device, non_blocking=True)]  # (B, hidden)
+        return _last_state(self.lstm, x, seqs)[to_device(inverse, device)]  # (B, hidden)
 
 
 def _last_state(
@@ -201,7 +202,7 @@ def _last_state(
         packed = x.device.type != "cuda"
     if not packed:
         out, _ = lstm(x)  # (U, W, hidden)
-        last = (lengths - 1).to(x.device, non_blocking=True)  # (U,)
+        last = to_device(lengths - 1, x.device)  # (U,)
         return out[torch.arange(len(seqs), device=x.device), last]  # (U, hidden)
     packed_x = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
     _, (h, _) = lstm(packed_x)  # (1, U, hidden)
@@ -215,7 +216,7 @@ def read_snapped(
     weighted mix of the training words' embeddings (`embedding` has K + 1 rows, the last `<unk>`), a word
     dropped with chance `word_dropout` reads as `<unk>`, and the LSTM reads the sequence."""
     device = lstm.weight_ih_l0.device
-    x = nn.utils.rnn.pad_sequence(seqs, batch_first=True).to(device, non_blocking=True)  # (U, W, K)
+    x = to_device(nn.utils.rnn.pad_sequence(seqs, batch_first=True), device)  # (U, W, K)
     x = x @ embedding.weight[:-1]  # (U, W, E)
     if word_dropout > 0:
         drop = torch.rand(x.shape[:2], device=device).unsqueeze(-1) < word_dropout  # (U, W, 1)

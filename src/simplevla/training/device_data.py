@@ -2,8 +2,8 @@
 
 `DeviceSampler` wraps a `WindowSampler`: the frames (uint8), states, actions and episode bounds are copied
 to the device once; each step the host picks the sample positions (the same pure function of seed and
-step) and the instructions, sends the B positions without waiting (`non_blocking`), and the device
-gathers, pads and converts the batch. Nothing in `get_batch` reads a device value back to the host, so
+step) and the instructions, sends the B positions without waiting (pinned memory, `transfer.to_device`),
+and the device gathers, pads and converts the batch. Nothing in `get_batch` reads a device value back to the host, so
 the host can queue the next steps while the GPU works. Batches equal `WindowSampler.get_batch`'s.
 """
 
@@ -14,6 +14,7 @@ import torch
 
 from simplevla import keys
 from simplevla.errors import SimplevlaError
+from simplevla.transfer import to_device
 
 UPLOAD_ROWS = 8192  # frames copied to the device at a time
 DEVICE_SHARE = 0.5  # `--data-device auto` moves the cache when it takes at most this share of free memory
@@ -82,7 +83,7 @@ class DeviceSampler:
         """The batch for sample positions `idx` (B,), on the device (`WindowSampler.get_batch`'s values)."""
         idx = np.asarray(idx, np.int64)
         task_index = self.host.cache.frame_task[self.host.frames[idx]]  # (B,) on the host: the strings
-        t = self.frames[torch.from_numpy(idx).to(self.device, non_blocking=True)]  # (B,)
+        t = self.frames[to_device(torch.from_numpy(idx), self.device)]  # (B,)
         s, e = self.ep_start[t], self.ep_end[t]  # (B,), (B,)
         obs = torch.maximum(t[:, None] + self.obs_offsets, s[:, None])  # (B, T)
         act = t[:, None] + self.act_offsets  # (B, C)
@@ -99,7 +100,7 @@ class DeviceSampler:
             keys.ACTION: self.actions[act],  # (B, C, A)
             keys.ACTION_IS_PAD: pad,  # (B, C)
             keys.TASK: [self.host.cache.tasks[i] for i in task_index],
-            keys.TASK_INDEX: torch.from_numpy(task_index.astype(np.int64)).to(self.device, non_blocking=True),
+            keys.TASK_INDEX: to_device(torch.from_numpy(task_index.astype(np.int64)), self.device),
         }
         if self.task_xy is not None:
             batch[keys.TASK_XY] = self.task_xy[t]  # (B, 4) at the current frame
