@@ -9,12 +9,10 @@ wrongly shaped actions with ValueError and leaves its state as it was; it clips 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent / "models"))
+import refusal  # noqa: E402
 from model_helpers import STATS, TASKS, TINY, make_batch  # noqa: E402
 
 from simplevla import load_policy  # noqa: E402
@@ -30,15 +29,6 @@ from simplevla.errors import SimplevlaError  # noqa: E402
 from simplevla.freetext import TryCommand, read_instruction_file  # noqa: E402
 from simplevla.models import PolicyConfig, make_policy  # noqa: E402
 from simplevla.models.config import FORMAT_VERSION  # noqa: E402
-
-
-def dir_hash(root: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        h.update(p.relative_to(root).as_posix().encode())
-        if p.is_file():
-            h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -90,19 +80,7 @@ CONFIG_CASES = [
 
 
 def _refused(ckpt: Path, *fragments: str) -> None:
-    before = dir_hash(ckpt)
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    try:
-        with pytest.raises(SimplevlaError) as e:
-            load_policy(ckpt)
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    for f in fragments:
-        assert f in str(e.value), f"{f!r} not in: {e.value}"
-    assert time.perf_counter() - t0 < 10 and peak < 256 * 2**20
-    assert dir_hash(ckpt) == before
+    refusal.assert_refused(ckpt, lambda: load_policy(ckpt), fragments, seconds=10, peak_mb=256)
 
 
 @pytest.mark.parametrize("case", CONFIG_CASES, ids=[c[0] for c in CONFIG_CASES])

@@ -7,13 +7,10 @@ every frame through `ds[i]`, and `build_cache` (which decodes every image).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import struct
-import time
-import tracemalloc
 import zlib
 from pathlib import Path
 
@@ -21,10 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import refusal
 
 from simplevla.data import build_cache, load_dataset
 from simplevla.data.validate import REQUIRED_INFO
-from simplevla.errors import SimplevlaError
 
 DATA = "data/chunk-000/file-000.parquet"
 EPISODES = "meta/episodes/chunk-000/file-000.parquet"
@@ -32,23 +29,6 @@ INFO = "meta/info.json"
 TASKS = "meta/tasks.parquet"
 STATS = "meta/stats.json"
 SECONDS, PEAK_MB = 20.0, 256  # bounds per case: wall time, and peak Python/numpy allocation
-
-
-def tree_hash(root: Path) -> str:
-    """sha256 over every entry under root (hidden ones too): relative path, kind, and bytes or link target."""
-    h = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        for name in sorted(dirnames + filenames):
-            p = Path(dirpath) / name
-            rel = p.relative_to(root).as_posix()
-            if p.is_symlink():
-                h.update(f"L {rel} -> {os.readlink(p)}\n".encode())
-            elif p.is_dir():
-                h.update(f"D {rel}\n".encode())
-            else:
-                h.update(f"F {rel} {hashlib.sha256(p.read_bytes()).hexdigest()}\n".encode())
-    return h.hexdigest()
 
 
 def open_everything(root: Path) -> None:
@@ -59,23 +39,7 @@ def open_everything(root: Path) -> None:
 
 
 def assert_refused(root: Path, *fragments: str) -> str:
-    before = tree_hash(root)
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    try:
-        with pytest.raises(SimplevlaError) as e:
-            open_everything(root)
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    seconds = time.perf_counter() - t0
-    msg = str(e.value)
-    for f in fragments:
-        assert f in msg, f"{f!r} not in: {msg}"
-    assert seconds < SECONDS, f"took {seconds:.1f} s"
-    assert peak < PEAK_MB * 2**20, f"peak allocation {peak / 2**20:.0f} MiB"
-    assert tree_hash(root) == before, "the dataset directory changed"
-    return msg
+    return refusal.assert_refused(root, lambda: open_everything(root), fragments, SECONDS, PEAK_MB)
 
 
 # ----------------------------------------------------------------------------------------------- helpers
