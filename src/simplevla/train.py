@@ -28,7 +28,7 @@ from tqdm import tqdm
 from simplevla.errors import SimplevlaError
 from simplevla.locking import writer_lock
 from simplevla.models import PolicyConfig, VLAPolicy, make_policy, num_params
-from simplevla.models.checkpoint import TOKENIZER, read_tensors
+from simplevla.models.checkpoint import TOKENIZER
 from simplevla.models.tokenizer import WordTokenizer
 from simplevla.training import distributed
 from simplevla.training.checkpointing import (
@@ -74,11 +74,12 @@ def _place_data(data: DataSource, cfg: TrainConfig, device: torch.device) -> Dat
     from simplevla.data import WindowSampler
     from simplevla.training.device_data import DeviceSampler, fits
 
-    if cfg.data_device == "host" or not isinstance(data.train, WindowSampler):
-        if cfg.data_device == "device" and not isinstance(data.train, WindowSampler):
-            raise SimplevlaError("train: --data-device device needs the dataset's own sampler (not --debug)")
+    if cfg.data_device == "host":
         return data
-    if cfg.data_device == "device" or fits(data.train.cache, device):
+    own = isinstance(data.train, WindowSampler)
+    if cfg.data_device == "device" and not own:
+        raise SimplevlaError("train: --data-device device needs the dataset's own sampler (not --debug)")
+    if own and (cfg.data_device == "device" or fits(data.train.cache, device)):
         return dataclasses.replace(data, train=DeviceSampler(data.train, device))
     return data
 
@@ -116,7 +117,7 @@ def _setup(
         tokenizer = WordTokenizer.from_json(json.loads((ckpt / TOKENIZER).read_text()), str(ckpt / TOKENIZER))
     policy = make_policy(policy_cfg, data.stats, data.tasks, tokenizer=tokenizer).to(device).train()
     if d.rank > 0:  # the same init everywhere (DDP also broadcasts rank 0's), then each rank its own draws
-        torch.manual_seed(cfg.seed + 1_000_003 * d.rank)
+        torch.manual_seed(distributed.rank_seed(cfg.seed, d))
     decay, no_decay = [], []
     for name, p in policy.named_parameters():
         if p.requires_grad:
@@ -145,14 +146,14 @@ def _restore(
         raise SimplevlaError(
             f"{run}: already holds checkpoints (newest {ckpt.name}); pass --resume to continue it, or choose a new --out"
         )
-    state, saved_ema = load_training_state(ckpt, policy, optimizer)
-    rng_file = ckpt / STATE_DIR / "rng.safetensors"
-    if not distributed.restore_rng(d, read_tensors(rng_file), device):
-        torch.manual_seed(cfg.seed + 1_000_003 * d.rank + int(state["step"]))
+    state, saved_ema, rng = load_training_state(ckpt, policy, optimizer)
+    if not distributed.restore_rng(d, rng, device):
+        torch.manual_seed(distributed.rank_seed(cfg.seed, d, int(state["step"])))
         if d.is_main:
             print(
-                f"warning: {rng_file} holds no RNG state for some ranks (saved by fewer processes); they "
-                "are seeded from (seed, rank, step), so random layers differ from an uninterrupted run",
+                f"warning: {ckpt / STATE_DIR / 'rng.safetensors'} holds no RNG state for some ranks (saved "
+                "by fewer processes); they are seeded from (seed, rank, step), so random layers differ "
+                "from an uninterrupted run",
                 file=sys.stderr,
             )
     ema = None

@@ -82,9 +82,9 @@ class VLAPolicy(nn.Module):
         host_check = not self.training or state.device.type == "cpu"
         if self.config.use_state and host_check and not torch.isfinite(state).all():
             raise SimplevlaError(f"batch '{keys.STATE}' contains NaN or inf")
-        if self.config.use_state and batch[keys.STATE].shape[-1] != self.config.state_dim:
+        if self.config.use_state and state.shape[-1] != self.config.state_dim:
             raise SimplevlaError(
-                f"policy expects '{keys.STATE}' of size {self.config.state_dim}, got {batch[keys.STATE].shape[-1]}"
+                f"policy expects '{keys.STATE}' of size {self.config.state_dim}, got {state.shape[-1]}"
             )
 
     def _predict(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:

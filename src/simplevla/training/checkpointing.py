@@ -107,8 +107,9 @@ def latest_checkpoint(run: Path) -> Path | None:
 
 def load_training_state(
     ckpt: Path, policy: VLAPolicy, optimizer: torch.optim.Optimizer
-) -> tuple[dict, dict[str, torch.Tensor] | None]:
-    """Restore weights, optimizer and RNG states in place. Returns (state.json, EMA weights or None)."""
+) -> tuple[dict, dict[str, torch.Tensor] | None, dict[str, torch.Tensor]]:
+    """Restore weights, optimizer and RNG states in place. Returns (state.json, EMA weights or None, the
+    tensors of rng.safetensors: under torchrun they also hold every rank's states, see `save_checkpoint`)."""
     saved_cfg = read_config(ckpt)
     diff = {
         k: (v, getattr(policy.config, k))
@@ -126,5 +127,6 @@ def load_training_state(
     weights = read_tensors(ckpt / WEIGHTS)
     policy.load_state_dict(read_tensors(sd / "raw_model.safetensors") if has_ema else weights)
     optimizer.load_state_dict(torch.load(sd / "optimizer.pt", weights_only=True, map_location="cpu"))
-    set_rng_state(state["rng"], read_tensors(sd / "rng.safetensors"))
-    return state, (weights if has_ema else None)
+    rng = read_tensors(sd / "rng.safetensors")
+    set_rng_state(state["rng"], rng)
+    return state, (weights if has_ema else None), rng

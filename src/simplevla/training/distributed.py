@@ -83,6 +83,11 @@ def shutdown(d: Dist) -> None:
         dist.destroy_process_group()
 
 
+def rank_seed(seed: int, d: Dist, step: int = 0) -> int:
+    """The torch seed of rank d.rank's random draws (rank 0 keeps `seed`), optionally offset by a step."""
+    return seed + 1_000_003 * d.rank + step
+
+
 def shard(idx: np.ndarray, d: Dist) -> np.ndarray:
     """This rank's slice of the global batch's sample positions `idx` (world * B,) -> (B,)."""
     if not d.enabled:
