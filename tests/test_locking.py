@@ -124,26 +124,18 @@ def test_dagger_is_refused_while_a_recording_writes_the_dataset(tmp_path):
 
 
 TRAIN_SCRIPT = """
-import sys, time
+import sys
 sys.path[:0] = [{training!r}, {tests!r}]
-from training_fakes import TINY, tiny_cache
+from training_fakes import TINY, SlowSampler, tiny_cache
 from simplevla.models import PolicyConfig
 from simplevla.train import train
 from simplevla.training.config import TrainConfig
 from simplevla.training.data import make_source
 
-class Slow:
-    def __init__(self, inner): self.inner = inner
-    def __len__(self): return len(self.inner)
-    def batch_indices(self, step, bs): return self.inner.batch_indices(step, bs)
-    def get_batch(self, idx):
-        time.sleep(0.05)
-        return self.inner.get_batch(idx)
-
 cfg = TrainConfig(out={out!r}, steps=100000, save_every=5, batch_size=8, threads=1, warmup_steps=2, val_every=0)
 pcfg = PolicyConfig(**TINY, chunk_size=3, n_action_steps=2)
 data = make_source(tiny_cache(), pcfg, val_fraction=0.2, seed=0)
-data.train = Slow(data.train)
+data.train = SlowSampler(data.train)
 train(cfg, pcfg, data)
 """
 

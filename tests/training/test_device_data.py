@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
-from training_fakes import TINY, tiny_cache
+from training_fakes import TINY, tiny_cache, tiny_train_config
 
 from simplevla import keys
 from simplevla.data import WindowSampler
@@ -39,17 +39,7 @@ def test_device_sampler_batches_equal_the_host_sampler(n_obs_steps):
 
 
 def _run(out, data_device: str) -> dict:
-    cfg = TrainConfig(
-        out=out,
-        steps=6,
-        save_every=6,
-        batch_size=8,
-        threads=1,
-        warmup_steps=2,
-        val_every=3,
-        log_every=1,
-        data_device=data_device,
-    )
+    cfg = tiny_train_config(out, steps=6, save_every=6, data_device=data_device)
     pcfg = PolicyConfig(**TINY, chunk_size=3, n_action_steps=2)
     return train(cfg, pcfg, make_source(tiny_cache(), pcfg, val_fraction=0.2, seed=0))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
-from training_fakes import TINY_SIMPLE, tiny_cache
+from training_fakes import TINY_SIMPLE, tiny_cache, tiny_train_config
 
 from simplevla.models import PolicyConfig
 from simplevla.train import train
@@ -30,10 +30,9 @@ POLICY = dict(TINY_SIMPLE, vision="simple", fusion="concat", keypoints=0, chunk_
 SCRIPT = """
 import os, sys
 sys.path[:0] = [{here!r}, {tests!r}]
-from training_fakes import tiny_cache
+from training_fakes import tiny_cache, tiny_train_config
 from simplevla.models import PolicyConfig
 from simplevla.train import train
-from simplevla.training.config import TrainConfig
 from simplevla.training.data import make_source
 
 class DieOnRank1:
@@ -45,8 +44,7 @@ class DieOnRank1:
         return self.inner.batch_indices(step, batch_size)
     def get_batch(self, idx): return self.inner.get_batch(idx)
 
-cfg = TrainConfig(out={out!r}, steps={steps}, save_every={save_every}, batch_size={batch}, threads=1,
-                  warmup_steps=2, val_every=3, log_every=1, resume={resume}, dist_timeout=60)
+cfg = tiny_train_config({out!r}, {steps}, {save_every}, batch_size={batch}, resume={resume}, dist_timeout=60)
 pcfg = PolicyConfig(**{policy!r})
 data = make_source(tiny_cache(), pcfg, val_fraction=0.2, seed=0)
 if {die}:
@@ -56,17 +54,7 @@ train(cfg, pcfg, data)
 
 
 def _config(out: Path, batch: int, **kw) -> tuple[TrainConfig, PolicyConfig]:
-    cfg = TrainConfig(
-        out=out,
-        steps=STEPS,
-        save_every=SAVE_EVERY,
-        batch_size=batch,
-        threads=1,
-        warmup_steps=2,
-        val_every=3,
-        log_every=1,
-        **kw,
-    )
+    cfg = tiny_train_config(out, STEPS, SAVE_EVERY, batch_size=batch, **kw)
     return cfg, PolicyConfig(**POLICY)
 
 

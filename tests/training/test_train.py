@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
-from training_fakes import TINY, tiny_cache
+from training_fakes import TINY, tiny_cache, tiny_train_config
 
 from simplevla import keys, load_policy
 from simplevla.errors import SimplevlaError
@@ -29,20 +29,9 @@ HERE = Path(__file__).parent
 
 
 def _cfgs(out: Path, steps: int, save_every: int, **kw) -> tuple[TrainConfig, PolicyConfig]:
-    ema = kw.pop("ema_decay", 0.0)
-    cfg = TrainConfig(
-        out=out,
-        steps=steps,
-        save_every=save_every,
-        batch_size=8,
-        threads=1,
-        warmup_steps=2,
-        val_every=3,
-        log_every=1,
-        ema_decay=ema,
-        **kw,
+    return tiny_train_config(out, steps, save_every, **kw), PolicyConfig(
+        **TINY, chunk_size=3, n_action_steps=2
     )
-    return cfg, PolicyConfig(**TINY, chunk_size=3, n_action_steps=2)
 
 
 def _run(out: Path, steps: int, save_every: int, data_wrap=None, **kw) -> dict:
@@ -132,28 +121,17 @@ def test_dataset_features_must_match_policy():
 
 
 KILL_SCRIPT = """
-import sys, time
+import sys
 sys.path[:0] = [{here!r}, {tests!r}]  # training_fakes, and the tiny_policy it imports
-import torch
-from training_fakes import TINY, tiny_cache
+from training_fakes import TINY, SlowSampler, tiny_cache, tiny_train_config
 from simplevla.models import PolicyConfig
 from simplevla.train import train
-from simplevla.training.config import TrainConfig
 from simplevla.training.data import make_source
 
-class Slow:
-    def __init__(self, inner): self.inner = inner
-    def __len__(self): return len(self.inner)
-    def batch_indices(self, step, bs): return self.inner.batch_indices(step, bs)
-    def get_batch(self, idx):
-        time.sleep(0.05)
-        return self.inner.get_batch(idx)
-
-cfg = TrainConfig(out={out!r}, steps=40, save_every=5, batch_size=8, threads=1, warmup_steps=2, val_every=3,
-                  log_every=1)
+cfg = tiny_train_config({out!r}, steps=40, save_every=5)
 pcfg = PolicyConfig(**TINY, chunk_size=3, n_action_steps=2)
 data = make_source(tiny_cache(), pcfg, val_fraction=0.2, seed=0)
-data.train = Slow(data.train)
+data.train = SlowSampler(data.train)
 train(cfg, pcfg, data)
 """
 

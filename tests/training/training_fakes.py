@@ -7,6 +7,7 @@ twice. `write_dataset` writes the same episodes as a LeRobotDataset v3.0 on disk
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from tiny_policy import TINY, TINY_SIMPLE  # noqa: F401  (re-exported to the tes
 
 from simplevla import keys
 from simplevla.data import TrainingCache
+from simplevla.training.config import TrainConfig
 
 TASKS = ["push the red block left", "reach the blue circle", "move the green star to the top"]
 
@@ -62,6 +64,30 @@ def tiny_cache(n_episodes: int = 6, length: int = 10, size: int = 16, seed: int 
         info={},
         task_xy=np.concatenate([e["task_xy"] for e in eps]),
     )
+
+
+def tiny_train_config(out: Path, steps: int, save_every: int, **kw) -> TrainConfig:
+    """The loop settings the training tests share (batch 8, one thread, 2 warmup steps, validation every 3
+    steps, a log row every step); `kw` overrides any of them or sets other TrainConfig fields."""
+    base = dict(batch_size=8, threads=1, warmup_steps=2, val_every=3, log_every=1)
+    return TrainConfig(out=out, steps=steps, save_every=save_every, **{**base, **kw})
+
+
+class SlowSampler:
+    """Wraps a sampler: each batch takes `delay` seconds longer, so a test can kill a run mid-way."""
+
+    def __init__(self, inner, delay: float = 0.05) -> None:
+        self.inner, self.delay = inner, delay
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def batch_indices(self, step: int, batch_size: int) -> np.ndarray:
+        return self.inner.batch_indices(step, batch_size)
+
+    def get_batch(self, idx: np.ndarray) -> dict:
+        time.sleep(self.delay)
+        return self.inner.get_batch(idx)
 
 
 def write_dataset(root: Path, n_episodes: int = 6, length: int = 10, size: int = 16) -> Path:
