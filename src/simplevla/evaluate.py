@@ -21,13 +21,11 @@ from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, Vecto
 
 from simplevla import keys
 from simplevla.atomic import atomic_write_json
-from simplevla.envs import EVAL_SEED_START, FAMILIES, to_batch
+from simplevla.envs import ENV_IDS, EVAL_SEED_START, FAMILIES, to_batch
 from simplevla.envs.language import heldout_parts
 from simplevla.errors import SimplevlaError
 from simplevla.media import plot_success_bars, write_frame_strip, write_rollout_video
 
-ENV_ID = "simplevla/Tabletop-v0"
-ENV_IDS = {"tabletop": ENV_ID, "metaworld": "simplevla/MetaWorld-v0"}
 GROUP = {"tabletop": "family", "metaworld": "task"}  # what an env's episodes are grouped by
 SEEDS_PER_FAMILY = 100_000  # family j uses seeds [seed + j * SEEDS_PER_FAMILY, ... + episodes)
 

@@ -25,11 +25,11 @@ from simplevla import keys
 from simplevla.atomic import atomic_dir
 from simplevla.data.format import tabletop_features
 from simplevla.data.writer import DatasetWriter, Episode, episodes_of, make_episode
+from simplevla.envs import ENV_IDS
 from simplevla.errors import SimplevlaError
 from simplevla.locking import exit_with_parent, writer_lock
 
 SAFETY_MAX_STEPS = 1000  # an episode that never ends is cut here and counted as failed
-ENV_IDS = {"tabletop": "simplevla/Tabletop-v0", "metaworld": "simplevla/MetaWorld-v0"}  # EnvSpec.env -> id
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,8 @@ _WORKER: dict = {}
 
 
 def _worker_init(spec: EnvSpec) -> None:
+    if mp.parent_process() is not None:  # a pool worker: die with the recorder
+        exit_with_parent()
     if spec.env == "metaworld":
         from simplevla.envs.metaworld_env import MetaWorldEnv
         from simplevla.envs.metaworld_expert import MetaWorldExpert
@@ -169,9 +171,6 @@ def _worker_init(spec: EnvSpec) -> None:
         _WORKER.update(env=env, expert_cls=MetaWorldExpert, spec=spec)
         return
     from simplevla.envs import Expert, TabletopEnv
-
-    if mp.parent_process() is not None:  # a pool worker: die with the recorder
-        exit_with_parent()
 
     env = TabletopEnv(families=spec.families, split=spec.split, size=spec.size, max_steps=spec.max_steps)
     _WORKER.update(env=env, expert_cls=Expert, spec=spec)

@@ -13,11 +13,13 @@ from simplevla.envs.tabletop import TabletopEnv
 from simplevla.envs.tasks import FAMILIES, MAX_STEPS
 
 ENV_ID = "simplevla/Tabletop-v0"
+ENV_IDS = {"tabletop": ENV_ID, "metaworld": "simplevla/MetaWorld-v0"}  # --env NAME -> gymnasium id
 RECORD_SEED_START = 0  # recording uses seeds RECORD_SEED_START, RECORD_SEED_START + 1, ...
 EVAL_SEED_START = 1_000_000  # evaluation uses seeds from here up, so they never overlap recording
 
 __all__ = [
     "ENV_ID",
+    "ENV_IDS",
     "EVAL_SEED_START",
     "FAMILIES",
     "MAX_STEPS",
