@@ -13,13 +13,12 @@ With a seed, episode seed s runs task `tasks[s % len(tasks)]`, so consecutive se
 
 from __future__ import annotations
 
-import math
-
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from simplevla.envs import mt10
+from simplevla.envs.actions import check_action
 from simplevla.envs.metaworld_render import CAMERAS, SceneRenderer, select_gl
 
 select_gl()
@@ -156,16 +155,8 @@ class MetaWorldEnv(gym.Env):
     # ----- helpers ------------------------------------------------------------------------------
     @staticmethod
     def _check_action(action: np.ndarray) -> np.ndarray:
-        """Validate an action; returns it as float32 (4,) clipped to [-1, 1]."""
-        try:
-            a = np.asarray(action, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"action must be a float array of shape (4,), got {action!r}") from e
-        if a.shape != (4,):
-            raise ValueError(f"action must have shape (4,), got shape {a.shape}")
-        if not all(math.isfinite(float(v)) for v in a):
-            raise ValueError(f"action must be finite (no NaN or inf), got {a.tolist()}")
-        return np.clip(a, -1.0, 1.0).astype(np.float32)
+        """Validate an action (`actions.check_action`); returns it as float32 (4,) clipped to [-1, 1]."""
+        return np.clip(check_action(action, 4), -1.0, 1.0).astype(np.float32)
 
     def _observe(self) -> dict:
         self._frame = None

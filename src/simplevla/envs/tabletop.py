@@ -18,6 +18,7 @@ from gymnasium import spaces
 from pymunk._chipmunk import lib as _cp  # direct Chipmunk calls in the hot loop (pymunk's setters cost ~5 us)
 
 from simplevla.envs import language, scene, tasks
+from simplevla.envs.actions import check_action
 from simplevla.envs.render import Renderer
 
 MAX_SPEED = 0.04  # table units per env step at |action| = 1
@@ -203,16 +204,8 @@ class TabletopEnv(gym.Env):
     # ----- helpers ------------------------------------------------------------------------------
     @staticmethod
     def _check_action(action: np.ndarray) -> tuple[float, float]:
-        """Validate an action; returns it clipped to [-1, 1] as two floats."""
-        try:
-            a = np.asarray(action, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"action must be a float array of shape (2,), got {action!r}") from e
-        if a.shape != (2,):
-            raise ValueError(f"action must have shape (2,), got shape {a.shape}")
-        x, y = float(a[0]), float(a[1])
-        if not (math.isfinite(x) and math.isfinite(y)):
-            raise ValueError(f"action must be finite (no NaN or inf), got {[x, y]}")
+        """Validate an action (`actions.check_action`); returns it clipped to [-1, 1] as two floats."""
+        x, y = check_action(action, 2)
         return min(max(x, -1.0), 1.0), min(max(y, -1.0), 1.0)
 
     def _sync_objects(self) -> None:
