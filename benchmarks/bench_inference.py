@@ -27,17 +27,7 @@ import simplevla
 from simplevla import keys
 from simplevla.bench import latency, percentiles
 from simplevla.envs import TabletopEnv, to_batch
-
-
-class _Features(torch.nn.Module):
-    """The network from tensors (image, instruction embedding, state), as `simplevla export` traces it."""
-
-    def __init__(self, policy) -> None:
-        super().__init__()
-        self.policy = policy
-
-    def forward(self, image, text, state):
-        return self.policy.chunks_from_features(image, text, state)
+from simplevla.export import PolicyGraph
 
 
 def profile(fn, calls: int = 50) -> dict:
@@ -78,9 +68,9 @@ def options(policy, batch: dict, repeats: int, compile_too: bool) -> dict:
         policy.to(memory_format=torch.contiguous_format)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        traced = torch.jit.trace(_Features(policy).eval(), (image, text, state), check_trace=False)
+        traced = torch.jit.trace(PolicyGraph(policy).eval(), (image, state, text), check_trace=False)
         frozen = torch.jit.optimize_for_inference(torch.jit.freeze(traced))
-        out["torchscript_frozen_p50_ms"] = percentiles(lambda: frozen(image, text, state), repeats)["p50_ms"]
+        out["torchscript_frozen_p50_ms"] = percentiles(lambda: frozen(image, state, text), repeats)["p50_ms"]
         if compile_too:
             t0 = time.perf_counter()
             compiled = torch.compile(policy.chunks_from_features)

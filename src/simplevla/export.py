@@ -27,7 +27,7 @@ from simplevla.models.policy import queued_action
 INPUTS, OUTPUTS = ("image", "state", "instruction"), ("actions", "scores")
 
 
-class _Graph(nn.Module):
+class PolicyGraph(nn.Module):
     """The part of a policy after the text encoder, with tensors in and out."""
 
     def __init__(self, policy: nn.Module) -> None:
@@ -69,7 +69,7 @@ def export_onnx(policy: nn.Module, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     for name in ("onnx_ir", "onnxscript", "torch.onnx"):  # their INFO lines are not the user's business
         logging.getLogger(name).setLevel(logging.WARNING)
-    graph = _Graph(policy.eval())
+    graph = PolicyGraph(policy.eval())
     batch = torch.export.Dim("batch", min=1, max=4096)
     shapes = {"image": {0: batch}, "state": {0: batch}, "instruction": {0: batch}}
     with torch.no_grad(), warnings.catch_warnings():
