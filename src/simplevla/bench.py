@@ -52,8 +52,10 @@ def vec_env_steps_per_s(steps: int) -> float:
     """Env steps/s (summed over workers) of an AsyncVectorEnv with one worker per core."""
     import gymnasium as gym
 
+    from simplevla.envs import ENV_ID
+
     n = os.cpu_count() or 1
-    vec = gym.vector.AsyncVectorEnv([lambda: gym.make("simplevla/Tabletop-v0") for _ in range(n)])
+    vec = gym.vector.AsyncVectorEnv([lambda: gym.make(ENV_ID) for _ in range(n)])
     vec.reset(seed=0)
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
