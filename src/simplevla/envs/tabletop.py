@@ -17,7 +17,7 @@ import pymunk
 from gymnasium import spaces
 from pymunk._chipmunk import lib as _cp  # direct Chipmunk calls in the hot loop (pymunk's setters cost ~5 us)
 
-from simplevla.envs import language, scene, tasks
+from simplevla.envs import language, scene, tasks, wording
 from simplevla.envs.actions import check_action
 from simplevla.envs.render import Renderer
 
@@ -25,6 +25,9 @@ MAX_SPEED = 0.04  # table units per env step at |action| = 1
 SUBSTEPS = 5
 STEP_DT = 0.1  # seconds per env step (fps = 10)
 _OBJ_FRICTION, _WALL_FRICTION = 1.0, 0.0
+# Instruction wordings: the core training grammar, the held-out one, and the rich training grammar
+# (the core plus `wording`'s extensions; what `record` uses by default).
+SPLITS = ("train", "heldout", "train_rich")
 
 
 def _fresh(value: object) -> object:
@@ -55,8 +58,8 @@ class TabletopEnv(gym.Env):
         bad = [f for f in families if f not in tasks.FAMILIES]
         if not families or bad:
             raise ValueError(f"families: unknown or empty {bad or families}; choose from {tasks.FAMILIES}")
-        if split not in ("train", "heldout"):
-            raise ValueError(f"split must be 'train' or 'heldout', got {split!r}")
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
         if not isinstance(size, (int, np.integer)) or not 32 <= size <= 224:
             raise ValueError(f"size (the image side) must be an int in [32, 224], got {size!r}")
         if max_steps is not None and (not isinstance(max_steps, (int, np.integer)) or max_steps < 1):
@@ -157,7 +160,10 @@ class TabletopEnv(gym.Env):
         rng = self.np_random
         objects, pos, spec = self._sample(rng)
         pusher = scene.place_pusher(rng, objects, pos)
-        self.task = language.make_instruction(rng, spec, objects, self.split)
+        if self.split == "train_rich":
+            self.task = wording.sample_rich(rng, spec, objects)[0]
+        else:
+            self.task = language.make_instruction(rng, spec, objects, self.split)
         if options and options.get("instruction") is not None:
             if not str(options["instruction"]).strip():
                 raise ValueError(
@@ -168,7 +174,9 @@ class TabletopEnv(gym.Env):
         self.max_steps = self.max_steps_override or tasks.MAX_STEPS[spec["family"]]
         self.steps = 0
         self._build(objects, pos, pusher)
-        return self._observe(), self._info(self._success())
+        info = self._info(self._success())
+        info["scene"] = [[o.colour, o.shape] for o in objects]  # what an instruction can name, per object
+        return self._observe(), info
 
     def step(self, action: np.ndarray) -> tuple[dict, float, bool, bool, dict]:
         success, truncated = self._advance(*self._check_action(action))
