@@ -21,7 +21,7 @@ from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, Vecto
 
 from simplevla import keys
 from simplevla.atomic import atomic_write_json
-from simplevla.envs import ENV_IDS, EVAL_SEED_START, FAMILIES, to_batch
+from simplevla.envs import ENV_IDS, EVAL_SEED_START, FAMILIES, reading, to_batch
 from simplevla.envs.language import heldout_parts
 from simplevla.errors import SimplevlaError
 from simplevla.media import plot_success_bars, write_frame_strip, write_rollout_video
@@ -55,14 +55,36 @@ def per_part(per_episode: list[dict]) -> dict:
     """Held-out success in parts: instructions whose only novelty is the template, those with an unseen
     word, and per slot that holds an unseen word (`slot.colour`, ...; an episode counts in each of its
     slots). Each part is read off the instruction by `language.heldout_parts`."""
-    parts: dict[str, list[bool]] = {"template_only": [], "unseen_word": []}
-    slots: dict[str, list[bool]] = {}
+    return {
+        name: _summary([e["success"] for e in eps]) for name, eps in episodes_by_part(per_episode).items()
+    }
+
+
+def episodes_by_part(per_episode: list[dict]) -> dict[str, list[dict]]:
+    """Held-out episodes grouped by part ("template_only", "unseen_word", "none") and by slot of an unseen
+    word ("slot.colour", ...; an episode counts in each of its slots)."""
+    parts: dict[str, list[dict]] = {"template_only": [], "unseen_word": []}
+    slots: dict[str, list[dict]] = {}
     for ep in per_episode:
         found = heldout_parts(ep["instruction"])
-        parts.setdefault(found["part"], []).append(ep["success"])
+        parts.setdefault(found["part"], []).append(ep)
         for slot in found["slots"]:
-            slots.setdefault(f"slot.{slot}", []).append(ep["success"])
-    return {name: _summary(v) for name, v in {**parts, **dict(sorted(slots.items()))}.items()}
+            slots.setdefault(f"slot.{slot}", []).append(ep)
+    return {**parts, **dict(sorted(slots.items()))}
+
+
+def add_understanding(info: dict, per_episode: list[dict], group: str) -> None:
+    """info["understanding"]: overall, per group and (held-out) per part, when episodes carry readings."""
+    overall = understanding(per_episode)
+    if overall is None:
+        return
+    groups = dict.fromkeys(e[group] for e in per_episode)
+    result = {"overall": overall}
+    result["per_group"] = {g: understanding([e for e in per_episode if e[group] == g]) for g in groups}
+    if "per_part" in info:
+        parts = episodes_by_part(per_episode)
+        result["per_part"] = {p: understanding(eps) for p, eps in parts.items() if eps}
+    info["understanding"] = result
 
 
 def check_compatible(policy: torch.nn.Module, env: gym.Env | VectorEnv) -> None:
@@ -116,6 +138,7 @@ def rollout_wave(
     n = vec.num_envs
     obs, info = vec.reset(seed=list(seeds))
     tasks = [str(t) for t in info["task"]]
+    readings = read_tasks(policy, tasks, vec)
     policy.reset()
     done = np.zeros(n, dtype=bool)
     success = np.zeros(n, dtype=bool)
@@ -137,9 +160,47 @@ def rollout_wave(
         {"seed": int(s), "instruction": tasks[i], "success": bool(success[i]), "steps": int(steps[i])}
         for i, s in enumerate(seeds)
     ]
+    for ep, reading_of in zip(episodes, readings, strict=True):
+        ep.update(reading_of)
     for i in range(n_record):
         episodes[i]["frames"] = frames[i]
     return episodes
+
+
+def read_tasks(policy: torch.nn.Module, tasks: list[str], vec: VectorEnv | gym.Env) -> list[dict]:
+    """Per instruction, what the policy's parse head read and whether that names the task in its scene
+    ({"reading": "push_direction: red circle -> left", "understood": bool}), for the sub-envs of `vec`
+    (or one env) just reset with `tasks`; {} per instruction when the policy has no parse head or the env
+    is no Tabletop."""
+    read = getattr(policy, "read_instruction", None)
+    try:
+        specs = vec.get_attr("task_spec") if isinstance(vec, VectorEnv) else [vec.unwrapped.task_spec]
+        objects = vec.get_attr("objects") if isinstance(vec, VectorEnv) else [vec.unwrapped.objects]
+    except AttributeError:
+        return [{} for _ in tasks]
+    indices = read(tasks) if read is not None else None
+    if indices is None:
+        return [{} for _ in tasks]
+    out = []
+    for idx, spec, objs in zip(indices, specs, objects, strict=True):
+        parse = reading.decode(idx)
+        ok = reading.understood(parse, spec, [[o.colour, o.shape] for o in objs])
+        out.append({"reading": reading.describe(parse), "understood": ok})
+    return out
+
+
+def understanding(per_episode: list[dict]) -> dict | None:
+    """How often the instruction was understood, and success among the understood and the misunderstood
+    episodes (LIBERO-Para's misreading vs misexecuting); None without readings."""
+    if not per_episode or "understood" not in per_episode[0]:
+        return None
+    yes = [e["success"] for e in per_episode if e["understood"]]
+    no = [e["success"] for e in per_episode if not e["understood"]]
+    return {
+        "understood": _summary([e["understood"] for e in per_episode]),
+        "success_if_understood": _summary(yes),
+        "success_if_misunderstood": _summary(no),
+    }
 
 
 def evaluate(
@@ -204,6 +265,7 @@ def evaluate(
     info["overall"] = overall
     if split == "heldout" and env == "tabletop":  # heldout_parts reads Tabletop's vocabulary
         info["per_part"] = per_part(per_episode)
+    add_understanding(info, per_episode, GROUP[env])
     atomic_write_json(out / "eval_info.json", info)
     title = f"success per {GROUP[env]} ({split} instructions)"
     plot_success_bars(per_group, out / "success.png", title=title)

@@ -24,6 +24,7 @@ from simplevla import keys
 from simplevla.atomic import atomic_write_json
 from simplevla.envs import ENV_ID, FAMILIES, to_batch
 from simplevla.errors import SimplevlaError
+from simplevla.evaluate import add_understanding, read_tasks
 from simplevla.media import write_rollout_video
 
 MAX_INSTRUCTION_CHARS = 1000
@@ -89,6 +90,7 @@ def run_episode(
     obs, info = env.reset(seed=seed)
     sampled = info["task"]
     obs, info = env.reset(seed=seed, options={"instruction": instruction})
+    read = read_tasks(policy, [instruction], env)
     policy.reset()
     frames, done = [obs[keys.ENV_PIXELS].copy()], False
     while not done:
@@ -103,6 +105,7 @@ def run_episode(
         "task_spec": info["task_spec"],
         "success": bool(info["is_success"]),
         "steps": int(env.unwrapped.steps),
+        **read[0],
         "frames": frames,
     }
 
@@ -140,6 +143,7 @@ def evaluate_instructions(
         "per_group": per_group,
         "overall": overall,
     }
+    add_understanding(info, per_episode, "family")
     atomic_write_json(out / "eval_info.json", info)
     return info
 
@@ -184,5 +188,6 @@ class TryCommand:
             "family": spec["family"],
             "task": ep["env_instruction"],
             "target": spec.get("target"),
+            **({"understood": ep["understood"], "read_as": ep["reading"]} if "reading" in ep else {}),
             "video": str(video),
         }

@@ -21,10 +21,13 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import torch
 import tyro
 from tqdm import tqdm
 
+from simplevla import keys
+from simplevla.envs import reading
 from simplevla.errors import SimplevlaError
 from simplevla.locking import writer_lock
 from simplevla.models import PolicyConfig, VLAPolicy, make_policy, num_params
@@ -41,6 +44,9 @@ from simplevla.training.config import TrainConfig
 from simplevla.training.data import DataSource, load_source
 from simplevla.training.logs import TrainLog, plot_loss
 from simplevla.training.schedule import lr_at
+
+PARSE_POOL = 4096  # training-grammar instructions (with parse labels) drawn once per run for the parse head
+PARSE_BATCH = 32  # of those, per step (global batch; split by rank like the frames)
 
 
 def pick_device(name: str) -> torch.device:
@@ -240,12 +246,18 @@ def _train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, 
         mininterval=1.0,
         disable=not d.is_main,
     )
+    parse_pool = reading.sample_pool(cfg.seed, PARSE_POOL) if policy_cfg.parse_weight > 0 else None
     t0 = window_t = time.perf_counter()
     window_n, loss_value, val_loss, checked = 0, float("nan"), None, start - 1
     try:
         for step in range(start, cfg.steps):
             idx = distributed.shard(data.train.batch_indices(step, global_batch), d)
             batch = data.train.get_batch(idx)
+            if parse_pool is not None:  # instructions of the training grammar with their parse labels
+                draw = np.random.default_rng([cfg.seed, step]).integers(0, PARSE_POOL, PARSE_BATCH * d.world)
+                pick = distributed.shard(draw, d)  # (P,), as the frames: one draw per step, split by rank
+                batch[keys.PARSE_TEXTS] = [parse_pool[0][i] for i in pick]
+                batch[keys.PARSE_LABELS] = torch.from_numpy(parse_pool[1][pick])  # (P, 7)
             lr = lr_at(step, **schedule)
             loss_t, grad_norm_t = _step(model, policy, optimizer, batch, lr, cfg, autocast, d)
             done, window_n = step + 1, window_n + global_batch

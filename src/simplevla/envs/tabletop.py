@@ -174,9 +174,7 @@ class TabletopEnv(gym.Env):
         self.max_steps = self.max_steps_override or tasks.MAX_STEPS[spec["family"]]
         self.steps = 0
         self._build(objects, pos, pusher)
-        info = self._info(self._success())
-        info["scene"] = [[o.colour, o.shape] for o in objects]  # what an instruction can name, per object
-        return self._observe(), info
+        return self._observe(), self._info(self._success())
 
     def step(self, action: np.ndarray) -> tuple[dict, float, bool, bool, dict]:
         success, truncated = self._advance(*self._check_action(action))

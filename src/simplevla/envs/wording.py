@@ -4,8 +4,8 @@
 change). This module adds, for recording only, the `train_rich` split: the core training items plus
 
 - colour names from the XKCD colour survey that matplotlib ships (949 names with their RGB): a name joins
-  the scene colour nearest to it in CIELAB when it is close enough and clearly nearer that colour than any
-  other (`colour_names`, the rule is in its docstring);
+  the scene colour nearest to it in hue (CIELAB) when it is saturated enough and clearly nearer that
+  colour than any other (`colour_names`, the rule is in its docstring);
 - short written lists of shape nouns, colour nouns, verbs, place and direction phrases, and templates.
 
 Every extension word passes `is_excluded` against the held-out split's words (and words sharing a stem with
@@ -41,10 +41,12 @@ _SUFFIXES = ("wards", "ward", "ness", "ing", "ish", "est", "ed", "es", "er", "ly
 
 
 def _root(word: str) -> str:
+    """`word` without one common suffix and a final e: shoving, shove -> shov; wedges -> wedg."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 def _related(word: str, other: str) -> bool:
@@ -99,38 +101,49 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
 
 
-MAX_DELTA_E = 50.0  # a name joins a scene colour only within this CIELAB distance (delta E 1976) ...
-MIN_RATIO = 1.6  # ... and when the second-nearest scene colour is at least this many times farther
+MIN_CHROMA = 35.0  # CIELAB chroma below this is grey, brown or beige: no scene colour's name
+MAX_HUE_DEG = 35.0  # a name joins the scene colour nearest in hue when within this angle ...
+MIN_RATIO = 2.0  # ... and the second-nearest scene hue is at least this many times farther
+_OTHER_FAMILIES = ("brown", "tan", "beige", "khaki", "grey", "gray")
 _HUE_ROOTS = {"red": "red", "green": "green", "blue": "blu", "yellow": "yellow", "purple": "purpl"}
+
+
+def _hue_chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lab = _lab(rgb)
+    return np.degrees(np.arctan2(lab[..., 2], lab[..., 1])) % 360, np.hypot(lab[..., 1], lab[..., 2])
 
 
 @functools.lru_cache(maxsize=1)
 def colour_names() -> dict[str, list[str]]:
-    """Scene colour -> extra colour names, by this rule over matplotlib's XKCD survey colours:
+    """Scene colour -> extra colour names, by this rule over matplotlib's XKCD survey colours (a name is
+    the colour people gave that RGB most often), in CIELAB, where people name colours mostly by hue:
 
     1. names of one or two words of plain letters;
-    2. the nearest scene colour (scene.COLOURS, as rendered) in CIELAB is within MAX_DELTA_E, and the
+    2. chroma at least MIN_CHROMA (greys, browns and beiges name none of the scene's colours);
+    3. the nearest scene colour (scene.COLOURS, as rendered) by hue angle is within MAX_HUE_DEG, and the
        second nearest is at least MIN_RATIO times as far;
-    3. no word names another scene colour ("greenish blue" is dropped from blue, "blue" from nowhere);
-    4. no word is excluded (`is_excluded`: held-out stems, own-wording words);
-    5. the core names themselves ("red") are not repeated.
+    4. no word names another scene colour ("greenish blue" is dropped from blue) or a colour family the
+       scene lacks (brown, tan, beige, khaki, grey);
+    5. no word is excluded (`is_excluded`: held-out stems, own-wording words, crude words);
+    6. the core names themselves ("red") are not repeated.
     """
     from matplotlib.colors import XKCD_COLORS, to_rgb
 
     names = list(scene.COLOURS)
-    targets = _lab(np.array([scene.COLOURS[n] for n in names]))  # (5, 3)
+    hues, _ = _hue_chroma(np.array([scene.COLOURS[n] for n in names], dtype=np.float64))  # (5,)
     out: dict[str, list[str]] = {n: [] for n in names}
     for key, hex_rgb in sorted(XKCD_COLORS.items()):
         name = key.removeprefix("xkcd:")
         parts = name.split()
         if not 1 <= len(parts) <= 2 or not all(p.isalpha() and p.isascii() for p in parts):
             continue
-        d = np.linalg.norm(targets - _lab(np.array(to_rgb(hex_rgb)) * 255.0), axis=1)  # (5,)
+        hue, chroma = _hue_chroma(np.array(to_rgb(hex_rgb)) * 255.0)
+        d = np.abs((hues - hue + 180.0) % 360.0 - 180.0)  # (5,) hue angle to each scene colour
         first, second = np.argsort(d)[:2]
-        if d[first] > MAX_DELTA_E or d[second] < MIN_RATIO * d[first]:
+        if chroma < MIN_CHROMA or d[first] > MAX_HUE_DEG or d[second] < MIN_RATIO * d[first]:
             continue
         colour = names[int(first)]
-        others = [root for c, root in _HUE_ROOTS.items() if c != colour]
+        others = [root for c, root in _HUE_ROOTS.items() if c != colour] + list(_OTHER_FAMILIES)
         if any(p.startswith(root) for p in parts for root in others) or any(is_excluded(p) for p in parts):
             continue
         if name != colour:
@@ -233,11 +246,25 @@ TEMPLATES = {
 }
 
 # Words no training text may use although the list rules would let them in (crude or brand names).
-_UNSUITABLE = {"piss", "puke", "vomit", "snot", "diarrhea", "poo", "barney", "kermit", "windows", "urple"}
+_UNSUITABLE = {
+    "piss",
+    "puke",
+    "vomit",
+    "snot",
+    "diarrhea",
+    "poo",
+    "poop",
+    "shit",
+    "barney",
+    "kermit",
+    "urple",
+}
 
 EXTEND = 0.5  # chance that each slot (and the template) takes an extension item instead of a core one
 
-Parse = dict  # {"family": str, "objects": [[colour|None, shape|None], ...], "place": str|None, "direction": ...}
+Parse = (
+    dict  # {"family": str, "objects": [[colour|None, shape|None], ...], "place": str|None, "direction": ...}
+)
 
 
 def _core(items: list[language.Item]) -> list[str]:

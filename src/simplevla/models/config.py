@@ -48,6 +48,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         head_film=False,
         relative_keypoints=False,
         plan_input=False,
+        parse_weight=0.0,
     ),
     # The strongest combination measured (see docs/policies.md): FiLM-conditioned GroupNorm
     # CNN with spatial-softmax keypoints, an LSTM instruction encoder whose words are read through the
@@ -80,6 +81,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         plan_input=True,  # ... and give that reading to the head: 85.2% vs 75% (docs/results.md)
         head_film=False,
         relative_keypoints=False,
+        parse_weight=0.1,  # a parse head names the task from the instruction alone ("understood" in eval)
         wrist_crop=0,  # 16 lowers validation loss (0.268 vs 0.312) but not success, and costs ~12% speed
     ),
 }
@@ -97,6 +99,7 @@ LEGACY_DEFAULTS: dict[str, Any] = {
     "plan_input": False,
     "text_noise": 0.0,
     "text_snap": 0.0,
+    "parse_weight": 0.0,
 }
 
 
@@ -133,6 +136,7 @@ class PolicyConfig:
     word_dropout: float | None = None  # lstm, wordllama, minilm_words: chance training drops a word
     text_noise: float | None = None  # wordllama: norm of the Gaussian noise added to unit-norm word vectors
     text_snap: float | None = None  # read words as their nearest training words (softmax temp.; 0: off)
+    parse_weight: float | None = None  # weight of the parse head's loss (Tabletop; 0 = no parse head)
     normalization: Literal["min_max", "mean_std"] = "min_max"
 
     def __post_init__(self) -> None:
@@ -172,7 +176,7 @@ class PolicyConfig:
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v > MAX_SIZE:
                 raise bad(f, f"must be an integer of at most {MAX_SIZE}")
-        for f in ("aux_weight", "word_dropout", "text_noise", "text_snap"):
+        for f in ("aux_weight", "word_dropout", "text_noise", "text_snap", "parse_weight"):
             if isinstance(getattr(self, f), bool) or not isinstance(getattr(self, f), (int, float)):
                 raise bad(f, "must be a number")
         if self.n_action_steps > self.chunk_size:
@@ -210,6 +214,8 @@ class PolicyConfig:
                 "the plan is the auxiliary task_xy prediction, placed relative to the effector; set "
                 "--policy.aux-weight 1 (record with --task-xy) and --policy.use-state",
             )
+        if not self.parse_weight >= 0.0:
+            raise bad("parse_weight", "must be >= 0 (0 = no parse head)")
         if not 0.0 <= self.word_dropout < 1.0:
             raise bad("word_dropout", "must be in [0, 1), e.g. 0.1")
         if not self.text_noise >= 0.0:

@@ -12,6 +12,7 @@ from simplevla.models.fusion import FiLMGenerator
 from simplevla.models.heads import ChunkHead, FlowHead, TanhHead
 from simplevla.models.minilm_words import MiniLMWordsText
 from simplevla.models.normalize import Normalizer
+from simplevla.models.parse import ParseHead
 from simplevla.models.plan import PLAN_DIM, plan_probe
 from simplevla.models.policy import VLAPolicy
 from simplevla.models.text import LSTMText, MiniLMText, WordLlamaText
@@ -81,7 +82,8 @@ def make_policy(
     else:
         film_dim = text.out_dim if cfg.head_film else 0
         head = ChunkHead(head_in, cfg.head_hidden, cfg.chunk_size, cfg.action_dim, cfg.action_modes, film_dim)
-    return VLAPolicy(cfg, normalizer, vision, text, film, head, wrist, aux)
+    parse = ParseHead(text.out_dim, cfg.head_hidden) if cfg.parse_weight > 0 else None
+    return VLAPolicy(cfg, normalizer, vision, text, film, head, wrist, aux, parse)
 
 
 def num_params(policy: VLAPolicy, trainable_only: bool = True) -> int:

@@ -43,6 +43,7 @@ class VLAPolicy(nn.Module):
         head: nn.Module,
         wrist: nn.Module | None = None,
         aux: nn.Module | None = None,
+        parse: nn.Module | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -53,6 +54,7 @@ class VLAPolicy(nn.Module):
         self.head = head
         self.wrist = wrist
         self.aux = aux  # reads the auxiliary task_xy target off the fused features (probe or plan), or None
+        self.parse_head = parse  # names the task from the instruction alone (models/parse.py), or None
         self._queue: deque[torch.Tensor] = deque()
         self._text_cache: dict[str, torch.Tensor] = {}  # eval only: instruction -> (Dt,) features
         self._text_stamp: tuple = ()
@@ -170,7 +172,22 @@ class VLAPolicy(nn.Module):
             aux = self._aux_loss(task_xy, batch)
             loss = loss + self.config.aux_weight * aux
             metrics.update(loss=loss.detach(), aux=aux.detach())
+        if self.parse_head is not None and keys.PARSE_TEXTS in batch:
+            logits = self.parse_head(self.text(batch[keys.PARSE_TEXTS]))  # 7 x (P, n_classes)
+            labels = batch[keys.PARSE_LABELS].to(device, non_blocking=True)  # (P, 7)
+            parse_loss, parse_acc = self.parse_head.loss(logits, labels)
+            loss = loss + self.config.parse_weight * parse_loss
+            metrics.update(loss=loss.detach(), parse=parse_loss.detach(), parse_acc=parse_acc.detach())
         return loss, metrics
+
+    @torch.no_grad()
+    def read_instruction(self, texts: list[str]) -> list[list[int]] | None:
+        """What the parse head reads in each instruction: one class index per slot of
+        `envs.reading.SLOTS` (decode with `reading.decode`), or None when the policy has no parse head."""
+        if self.parse_head is None:
+            return None
+        logits = self.parse_head(self.encode_text(list(texts)))  # 7 x (B, n_classes)
+        return torch.stack([lg.argmax(-1) for lg in logits], -1).cpu().tolist()  # (B, 7)
 
     def _regression_loss(
         self, fused: torch.Tensor, cond: torch.Tensor | None, target: torch.Tensor, valid: torch.Tensor

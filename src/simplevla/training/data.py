@@ -113,5 +113,10 @@ def check_features(cache: object, policy: PolicyConfig, name: str) -> None:
             f"'{keys.TASK_XY}' is missing, and the policy's auxiliary loss (aux_weight={policy.aux_weight}) "
             f"reads it (record with --task-xy, or train with --policy.aux-weight 0 --policy.plan-input False)"
         )
+    if policy.parse_weight > 0 and getattr(cache, "task_xy", None) is None:
+        diffs.append(
+            f"'{keys.TASK_XY}' is missing, so this is no Tabletop recording, and the parse head "
+            f"(parse_weight={policy.parse_weight}) learns Tabletop's grammar (train with --policy.parse-weight 0)"
+        )
     if diffs:
         raise SimplevlaError(f"{name}: dataset features do not match the policy: " + "; ".join(diffs))
