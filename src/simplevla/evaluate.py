@@ -106,7 +106,7 @@ def check_compatible(policy: torch.nn.Module, env: gym.Env | VectorEnv) -> None:
         )
 
 
-def _make_vec(
+def make_vec(
     family: str,
     split: str,
     size: int,
@@ -128,17 +128,30 @@ def _make_vec(
 
 @torch.inference_mode()
 def rollout_wave(
-    policy: torch.nn.Module, vec: VectorEnv, seeds: list[int], n_record: int = 0, device: str = "cpu"
+    policy: torch.nn.Module,
+    vec: VectorEnv,
+    seeds: list[int],
+    n_record: int = 0,
+    device: str = "cpu",
+    instructions: list[str] | None = None,
 ) -> list[dict]:
-    """Run one episode in each sub-env of `vec` (reset with `seeds`), stepping them together.
+    """Run one episode in each sub-env of `vec` (reset with `seeds`, and with `instructions` in place of
+    the envs' own wording when given; Tabletop), stepping them together.
 
     The policy runs once per step on the whole batch. Finished envs get zero actions and are ignored.
     Returns one dict per episode: seed, instruction, success, steps (and `frames` for the first n_record).
     """
     n = vec.num_envs
+    if instructions is not None:
+        vec.set_attr("next_instruction", list(instructions))
     obs, info = vec.reset(seed=list(seeds))
     tasks = [str(t) for t in info["task"]]
     readings = read_tasks(policy, tasks, vec)
+    if instructions is not None:  # what each env drew, and its task, beside the wording that replaced it
+        for r, drawn, spec in zip(
+            readings, vec.get_attr("sampled_task"), vec.get_attr("task_spec"), strict=True
+        ):
+            r.update(env_instruction=drawn, task_spec=spec)
     policy.reset()
     done = np.zeros(n, dtype=bool)
     success = np.zeros(n, dtype=bool)
@@ -233,7 +246,7 @@ def evaluate(
     bar = tqdm(total=episodes * len(families), desc=f"eval {split}", unit="ep", disable=not progress)
     for j, family in enumerate(families):
         seeds = [seed + j * SEEDS_PER_FAMILY + i for i in range(episodes)]
-        vec = _make_vec(family, split, size, min(envs, episodes), max_steps, env, vector)
+        vec = make_vec(family, split, size, min(envs, episodes), max_steps, env, vector)
         check_compatible(policy, vec)
         recorded = 0
         for start in range(0, episodes, vec.num_envs):
@@ -241,7 +254,7 @@ def evaluate(
             torch.manual_seed(wave[0])  # a sampling head (flow) draws the same noise on every rerun
             if len(wave) < vec.num_envs:
                 vec.close()
-                vec = _make_vec(family, split, size, len(wave), max_steps, env, vector)
+                vec = make_vec(family, split, size, len(wave), max_steps, env, vector)
             n_record = max(0, min(videos - recorded, len(wave)))
             for ep in rollout_wave(policy, vec, wave, n_record=n_record, device=device):
                 frames = ep.pop("frames", None)

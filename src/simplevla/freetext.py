@@ -25,7 +25,7 @@ from simplevla.atomic import atomic_write_json
 from simplevla.envs import ENV_ID, FAMILIES, to_batch
 from simplevla.errors import SimplevlaError
 from simplevla.evaluate import add_understanding, read_tasks
-from simplevla.media import write_rollout_video
+from simplevla.media import plot_success_bars, write_rollout_video
 
 MAX_INSTRUCTION_CHARS = 1000
 
@@ -111,32 +111,52 @@ def run_episode(
 
 
 def evaluate_instructions(
-    policy: torch.nn.Module, rows: Sequence[dict], out: str | Path, videos: int = 0, device: str = "cpu"
+    policy: torch.nn.Module,
+    rows: Sequence[dict],
+    out: str | Path,
+    videos: int = 0,
+    device: str = "cpu",
+    envs: int = 25,
 ) -> dict:
-    """Run every line once; write eval_info.json (per line, per family, overall) and `videos` videos."""
-    from simplevla.evaluate import _summary, check_compatible
+    """Run every line once (`envs` lines of a family stepped together); write eval_info.json (per line,
+    per family, overall, and what the policy understood where it has a parse head) and the first `videos`
+    lines' videos."""
+    from simplevla.evaluate import _summary, check_compatible, make_vec, rollout_wave
 
     out, t0 = Path(out), time.perf_counter()
-    envs: dict[str, gym.Env] = {}
-    per_episode, video_paths = [], []
-    for i, row in enumerate(rows):
-        if row["family"] not in envs:
-            envs[row["family"]] = gym.make(ENV_ID, families=(row["family"],), size=policy.config.image_size)
-            check_compatible(policy, envs[row["family"]])
-        torch.manual_seed(row["seed"])  # a sampling head draws the same noise on every rerun
-        ep = run_episode(policy, envs[row["family"]], row["seed"], row["instruction"], device)
-        frames = ep.pop("frames")
-        if i < videos:
-            name = f"line{i + 1:03d}_{row['family']}_{'ok' if ep['success'] else 'fail'}"
-            path = write_rollout_video(frames, ep["instruction"], ep["success"], out / "videos" / name)
-            video_paths.append(str(path.relative_to(out)))
-        per_episode.append({"episode_ix": i, "line": i + 1, "family": row["family"], **ep})
-    for env in envs.values():
-        env.close()
+    by_line: dict[int, dict] = {}
+    video_paths = []
+    for family in dict.fromkeys(r["family"] for r in rows):
+        lines = [i for i, r in enumerate(rows) if r["family"] == family]
+        for start in range(0, len(lines), envs):
+            wave = lines[start : start + envs]
+            vec = make_vec(family, "train", policy.config.image_size, len(wave))
+            check_compatible(policy, vec)
+            torch.manual_seed(rows[wave[0]]["seed"])  # a sampling head draws the same noise on every rerun
+            n_record = sum(i < videos for i in wave)  # lines are numbered in file order; record the first
+            eps = rollout_wave(
+                policy,
+                vec,
+                [rows[i]["seed"] for i in wave],
+                n_record=len(wave) if n_record else 0,
+                device=device,
+                instructions=[rows[i]["instruction"] for i in wave],
+            )
+            vec.close()
+            for i, ep in zip(wave, eps, strict=True):
+                frames = ep.pop("frames", None)
+                if frames is not None and i < videos:
+                    name = f"line{i + 1:03d}_{family}_{'ok' if ep['success'] else 'fail'}"
+                    path = write_rollout_video(
+                        frames, ep["instruction"], ep["success"], out / "videos" / name
+                    )
+                    video_paths.append(str(path.relative_to(out)))
+                by_line[i] = {"episode_ix": i, "line": i + 1, "family": family, **ep}
+    per_episode = [by_line[i] for i in range(len(rows))]
     families = list(dict.fromkeys(r["family"] for r in rows))
     per_group = {f: _summary([e["success"] for e in per_episode if e["family"] == f]) for f in families}
     overall = _summary([e["success"] for e in per_episode])
-    overall.update(eval_s=time.perf_counter() - t0, video_paths=video_paths)
+    overall.update(eval_s=time.perf_counter() - t0, video_paths=sorted(video_paths))
     info = {
         "split": "instruction_file",
         "per_episode": per_episode,
@@ -145,6 +165,7 @@ def evaluate_instructions(
     }
     add_understanding(info, per_episode, "family")
     atomic_write_json(out / "eval_info.json", info)
+    plot_success_bars(per_group, out / "success.png", title="success per family (instruction file)")
     return info
 
 

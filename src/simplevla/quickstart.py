@@ -57,6 +57,9 @@ class QuickstartCommand:
     """Rollout videos per family and split."""
     tiny: bool = False
     """Smoke-test sizes (seconds, not minutes): checks the pipeline, not the success rate."""
+    own_wording: Path | None = Path("experiments/own_wording.tsv")
+    """Everyday instructions in neither split (family, seed, instruction per line): `default` is also
+    evaluated on them, as the report's "own wording" column. Skipped when the file is missing."""
     json: bool = False
 
     def __post_init__(self) -> None:
@@ -107,10 +110,21 @@ def _record_or_reuse(record) -> dict:
     }
 
 
+def _eval_summary(info: dict) -> dict:
+    """The parts of an eval_info dict that quickstart.json and the report keep."""
+    keep = ("pc_success", "n_episodes", "ci95", "eval_s", "video_paths")
+    summary = {"overall": {k: info["overall"][k] for k in keep}, "per_group": info["per_group"]}
+    for key in ("per_part", "understanding"):
+        if key in info:
+            summary[key] = info[key]
+    return summary
+
+
 def run_quickstart(cfg: QuickstartCommand) -> dict:
     """Run every stage and write report.md; returns a summary (success per preset and split, timings)."""
     from simplevla.data.commands import RecordCommand
     from simplevla.evaluate import evaluate
+    from simplevla.freetext import evaluate_instructions, read_instruction_file
     from simplevla.models import PolicyConfig, load_policy
     from simplevla.report import write_report
     from simplevla.train import train
@@ -161,14 +175,18 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
                     max_steps=plan.get("eval_max_steps"),
                 ),
             )
-            results["eval"][f"{preset}/{split}"] = {
-                "overall": {
-                    k: info["overall"][k]
-                    for k in ("pc_success", "n_episodes", "ci95", "eval_s", "video_paths")
-                },
-                "per_group": info["per_group"],
-                **({"per_part": info["per_part"]} if "per_part" in info else {}),
-            }
+            results["eval"][f"{preset}/{split}"] = _eval_summary(info)
+        own = cfg.own_wording
+        if preset == "default" and own is not None and Path(own).is_file() and not cfg.tiny:
+            rows = read_instruction_file(own)
+            info = _stage(
+                timings,
+                "eval default own",
+                lambda rows=rows, policy=policy, run_dir=run_dir: evaluate_instructions(
+                    policy, rows, run_dir / "eval" / "own", videos=cfg.videos, envs=cfg.eval_envs
+                ),
+            )
+            results["eval"]["default/own"] = _eval_summary(info)
     timings["total"] = round(time.perf_counter() - t_start, 1)
     results["timings_s"] = timings
     atomic_write_json(out / "quickstart.json", results)

@@ -75,6 +75,35 @@ def parts_table(evals: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def _pct(s: dict | None) -> str:
+    if not s or not s["n_episodes"]:
+        return "–"
+    lo, hi = s["ci95"]
+    return f"{s['pc_success']:.0f}% [{lo:.0f}–{hi:.0f}] (n={s['n_episodes']})"
+
+
+def understanding_table(evals: dict[str, dict]) -> str:
+    """Markdown table: per evaluation (and held-out part), how often the parse head read the instruction
+    right, and success among the understood and the misunderstood episodes; "" without readings."""
+    rows = []
+    for key, ev in evals.items():
+        u = ev.get("understanding")
+        if not u:
+            continue
+        named = [(key, u["overall"])]
+        named += [
+            (f"{key}: {PART_NAMES.get(p, p.replace('slot.', 'unseen '))}", v)
+            for p, v in u.get("per_part", {}).items()
+        ]
+        for name, v in named:
+            cells = [v["understood"], v["success_if_understood"], v["success_if_misunderstood"]]
+            rows.append(f"| {name} | " + " | ".join(_pct(c) for c in cells) + " |")
+    if not rows:
+        return ""
+    head = "| evaluation | understood | success if understood | success if misunderstood |\n|---|---|---|---|"
+    return head + "\n" + "\n".join(rows)
+
+
 def write_report(out: Path, results: dict) -> Path:
     """Write OUT/report.md from the quickstart's results dict; returns its path."""
     out = Path(out)
@@ -88,8 +117,8 @@ def write_report(out: Path, results: dict) -> Path:
         "## Closed-loop success per family",
         "",
         "Success rate with its 95% Wilson interval, on evaluation seeds that never overlap the recording seeds.",
-        "`train` uses the training wording of instructions; `heldout` uses templates and synonyms never seen in",
-        "training.",
+        "`train` uses the core training wording of instructions; `heldout` uses templates and synonyms never",
+        "seen in training; `own` (for `default`) is everyday wording in neither split nor the training grammar.",
         "",
         success_table(evals),
         "",
@@ -103,6 +132,19 @@ def write_report(out: Path, results: dict) -> Path:
             "rows split the latter by where the unseen word stands (an instruction counts once per slot).",
             "",
             parts,
+            "",
+        ]
+    understood = understanding_table(evals)
+    if understood:
+        lines += [
+            "## Understood apart from done",
+            "",
+            "The policy's parse head names the task from the instruction alone (family, each object's colour",
+            "and shape, place or direction). An episode counts as understood when that reading is the task's",
+            "and picks out its objects alone in the scene; success is then split by understood or not",
+            "(misread vs misexecuted). `own` is the frozen everyday-wording set (experiments/own_wording.tsv).",
+            "",
+            understood,
             "",
         ]
     lines += [

@@ -88,7 +88,7 @@ def test_own_wording_words_are_listed(core_train_words):
     assert all(families.count(f) >= 50 for f in language.TEMPLATES)
     rich = set().union(*(_words(p) for ps in wording.extension_phrases().values() for p in ps))
     heldout = set().union(*map(_words, language.enumerate_instructions("heldout")))
-    for family, _, text in rows:
+    for _family, _, text in rows:
         new = _words(text) - core_train_words - rich - {"s"}  # "let's" splits into let + s
         assert new <= wording.OWN_WORDS, (text, new - wording.OWN_WORDS)
         assert not new & heldout, text

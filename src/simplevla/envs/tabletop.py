@@ -76,7 +76,8 @@ class TabletopEnv(gym.Env):
             }
         )
         self.action_space = spaces.Box(-1.0, 1.0, (2,), dtype=np.float32)
-        self.task = ""
+        self.task = self.sampled_task = ""
+        self.next_instruction: str | None = None  # replaces the sampled wording at the next reset only
         self.task_spec: dict = {}
         self.objects: list[scene.SceneObject] = []
         self.max_steps = 0
@@ -164,6 +165,10 @@ class TabletopEnv(gym.Env):
             self.task = wording.sample_rich(rng, spec, objects)[0]
         else:
             self.task = language.make_instruction(rng, spec, objects, self.split)
+        self.sampled_task = self.task  # the wording the env drew, before any override
+        if self.next_instruction is not None:  # set by a vector env's set_attr: one wording per sub-env
+            options = {**(options or {}), "instruction": self.next_instruction}
+            self.next_instruction = None
         if options and options.get("instruction") is not None:
             if not str(options["instruction"]).strip():
                 raise ValueError(
