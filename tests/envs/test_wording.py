@@ -104,3 +104,23 @@ def test_colour_names_follow_the_hue_rule():
             hue, chroma = wording._hue_chroma(np.array(to_rgb(XKCD_COLORS["xkcd:" + name])) * 255.0)
             d = np.abs((hues - hue + 180) % 360 - 180)
             assert scene.COLOUR_NAMES[int(np.argmin(d))] == colour and chroma >= wording.MIN_CHROMA, name
+
+
+def test_no_phrase_reads_two_ways():
+    """No direction phrase is 'to'/'into' + a place phrase (push_direction vs push_to_place), no word of
+    one shape's nouns is another shape's, and colour names share only modifiers (bright, light, ...)."""
+    places = {p for ps in wording.PLACES.values() for p in ps}
+    places |= {t for items in language.PLACE_WORDS.values() for t, _ in items}
+    for phrases in wording.DIRECTIONS.values():
+        for d in phrases:
+            assert not any(d in (f"to {p}", f"into {p}") for p in places), d
+    owner: dict[str, set[str]] = {}
+    for shape, nouns in wording.SHAPE_NOUNS.items():
+        for w in {w for n in nouns for w in n.split()} - {"piece", "one"}:
+            owner.setdefault(w, set()).add(shape)
+    assert all(len(v) == 1 for v in owner.values()), owner
+    hue_words: dict[str, set[str]] = {}
+    for colour, names in wording.colour_names().items():
+        for w in {n.split()[-1] for n in names} | {colour}:
+            hue_words.setdefault(w, set()).add(colour)
+    assert all(len(v) == 1 for v in hue_words.values()), {w: v for w, v in hue_words.items() if len(v) > 1}

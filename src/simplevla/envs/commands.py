@@ -11,6 +11,7 @@ import numpy as np
 import tyro
 
 from simplevla.atomic import atomic_write_bytes
+from simplevla.envs import language, wording
 from simplevla.envs.expert import Expert
 from simplevla.envs.tabletop import TabletopEnv
 from simplevla.envs.tasks import FAMILIES
@@ -32,6 +33,7 @@ class EnvShow:
     family: str | None = None
     """Only this family's scenes (the same scene `simplevla try --family F --seed N` runs)."""
     split: str = "train"
+    """train (the core training wording), heldout, or train_rich (the grammar `record` trains on)"""
     size: int = 64
     json: bool = False
 
@@ -62,7 +64,9 @@ class EnvShow:
         buf = io.BytesIO()
         Image.fromarray(grid).save(buf, format="PNG")
         atomic_write_bytes(self.out, buf.getvalue())
-        return {"out": self.out, "split": self.split, **scenes}
+        grammar = {f"wordings.{f}": n for f, n in wording.grammar_size().items()}
+        core = language.enumerate_instructions("train")
+        return {"out": self.out, "split": self.split, **scenes, "core_train_strings": len(core), **grammar}
 
 
 def _target(spec: dict) -> str:

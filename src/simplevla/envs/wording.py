@@ -123,7 +123,8 @@ def colour_names() -> dict[str, list[str]]:
     3. the nearest scene colour (scene.COLOURS, as rendered) by hue angle is within MAX_HUE_DEG, and the
        second nearest is at least MIN_RATIO times as far;
     4. no word names another scene colour ("greenish blue" is dropped from blue) or a colour family the
-       scene lacks (brown, tan, beige, khaki, grey);
+       scene lacks (brown, tan, beige, khaki, grey), and no word is a survey name that alone joins another
+       scene colour or none ("orange red" and "pinkish purple" are dropped: orange and pink lie between);
     5. no word is excluded (`is_excluded`: held-out stems, own-wording words, crude words);
     6. the core names themselves ("red") are not repeated.
     """
@@ -131,21 +132,35 @@ def colour_names() -> dict[str, list[str]]:
 
     names = list(scene.COLOURS)
     hues, _ = _hue_chroma(np.array([scene.COLOURS[n] for n in names], dtype=np.float64))  # (5,)
-    out: dict[str, list[str]] = {n: [] for n in names}
-    for key, hex_rgb in sorted(XKCD_COLORS.items()):
-        name = key.removeprefix("xkcd:")
-        parts = name.split()
-        if not 1 <= len(parts) <= 2 or not all(p.isalpha() and p.isascii() for p in parts):
-            continue
+
+    def assign(hex_rgb: str) -> str | None:
         hue, chroma = _hue_chroma(np.array(to_rgb(hex_rgb)) * 255.0)
         d = np.abs((hues - hue + 180.0) % 360.0 - 180.0)  # (5,) hue angle to each scene colour
         first, second = np.argsort(d)[:2]
         if chroma < MIN_CHROMA or d[first] > MAX_HUE_DEG or d[second] < MIN_RATIO * d[first]:
+            return None
+        return names[int(first)]
+
+    survey = {k.removeprefix("xkcd:"): v for k, v in sorted(XKCD_COLORS.items())}
+    single: dict[str, str | None] = {}  # word root -> the scene colour its one-word names join, or None
+    for n, v in survey.items():
+        if n.isalpha():
+            root, colour = _root(n), assign(v)
+            single[root] = colour if single.get(root, colour) == colour else None  # "pink" -> None
+    single.update({_root(c): c for c in names})  # "purplish", "greeny" belong to their own colour
+    out: dict[str, list[str]] = {n: [] for n in names}
+    for name, hex_rgb in survey.items():
+        parts = name.split()
+        if not 1 <= len(parts) <= 2 or not all(p.isalpha() and p.isascii() for p in parts):
             continue
-        colour = names[int(first)]
+        colour = assign(hex_rgb)
+        if colour is None:
+            continue
         others = [root for c, root in _HUE_ROOTS.items() if c != colour] + list(_OTHER_FAMILIES)
         if any(p.startswith(root) for p in parts for root in others) or any(is_excluded(p) for p in parts):
             continue
+        if any(single.get(_root(p), colour) != colour for p in parts):
+            continue  # a word that alone names another colour, or one between two ("orange red", "pink")
         if name != colour:
             out[colour].append(name)
     return out
@@ -156,7 +171,7 @@ def colour_names() -> dict[str, list[str]]:
 SHAPE_NOUNS = {  # everyday object names and "<adjective> piece" for each shape
     "circle": ["dot", "coin", "round piece", "circular piece"],
     "square": ["block", "tile", "square piece", "squared piece", "quad"],
-    "triangle": ["pyramid", "triangular piece", "triangular block", "tri"],
+    "triangle": ["pyramid", "triangular piece", "triangular one", "tri"],
 }
 COLOUR_NOUNS = ["piece", "item", "shape", "token"]
 VERBS = {
@@ -181,8 +196,8 @@ PLACES: dict[str, list[str]] = {
     "center": ["the middle of the table", "the center of the table", "the very middle", "the midpoint"],
 }
 DIRECTIONS = {
-    "left": ["further left", "more to the left", "to the left side", "left a little"],
-    "right": ["further right", "more to the right", "to the right side", "right a little"],
+    "left": ["further left", "more to the left", "left a little", "a little to the left"],
+    "right": ["further right", "more to the right", "right a little", "a little to the right"],
     "up": ["upwards", "further up", "higher", "up the table"],
     "down": ["downwards", "further down", "down the table", "down a little"],
 }
@@ -321,3 +336,28 @@ def extension_phrases() -> dict[str, list[str]]:
         "direction": [d for ds in DIRECTIONS.values() for d in ds],
         "template": [t for ts in TEMPLATES.values() for t in ts],
     }
+
+
+def grammar_size() -> dict[str, int]:
+    """Distinct wordings per family the rich grammar can produce (templates x verbs x object phrases x
+    places or directions; object pairs counted as ordered pairs of different phrases)."""
+    colours = {c: 1 + len(colour_names()[c]) for c in scene.COLOURS}  # core name + extensions
+    shapes = {s: len(_core(language.SHAPE_WORDS[s])) + len(SHAPE_NOUNS[s]) for s in scene.SHAPES}
+    nouns = len(_core(language.COLOUR_NOUNS)) + len(COLOUR_NOUNS)
+    refs = sum(colours.values()) * nouns + sum(shapes.values())  # "the red one", "the circle"
+    refs += sum(colours[c] * shapes[s] for c in colours for s in shapes)  # "the red circle"
+    places = sum(len(_core(language.PLACE_WORDS[p])) + len(PLACES[p]) for p in PLACES)
+    dirs = sum(len(_core(language.DIRECTION_WORDS[d])) + len(DIRECTIONS[d]) for d in DIRECTIONS)
+    out = {}
+    for family, extra in TEMPLATES.items():
+        kind = language.FAMILY_VERBS[family]
+        verbs = len(_core(language.VERBS[kind])) + len(VERBS[kind])
+        total = 0
+        for t in _core(language.TEMPLATES[family]) + extra:
+            n = verbs if "{verb}" in t else 1
+            n *= refs * (refs - 1) if "{obj2}" in t else refs
+            n *= places if "{place}" in t else 1
+            n *= dirs if "{dir}" in t else 1
+            total += n
+        out[family] = total
+    return out
