@@ -1,11 +1,11 @@
-"""Which training word does each snapping text encoder read an unseen word as? Paraphrases, word by word.
+"""Which training word does the snapping text encoder read an unseen word as? Paraphrases, word by word.
 
-For `wordllama` (a word's pretrained vector, nearest training word) and `minilm_words` (a word's contextual
-MiniLM vector, nearest training-word prototype), prints each paraphrase of `paraphrase_file.py`'s vocabulary
-as the training words it is read as, and the share of probe words read as the word they mean. The training
-words and prototypes come from every training-wording instruction. Run:
+For `wordllama` (a word's pretrained vector, nearest training word), prints each paraphrase of
+`paraphrase_file.py`'s vocabulary as the training words it is read as, and the share of probe words read as
+a word of the concept they mean. The training words come from every core training-wording instruction, or
+(`--rich`) also from the rich training grammar's instructions (`envs/wording.py`). Run:
 
-    python experiments/snap_neighbours.py [--sentences 12]
+    python experiments/snap_neighbours.py [--sentences 12] [--rich]
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import random
 
 from wordllama_probe import P_COLOURS, P_DIRS, P_SHAPES
 
+from simplevla.envs import language, reading, wording
 from simplevla.envs.language import enumerate_instructions
-from simplevla.models.minilm_words import MiniLMWordsText
 from simplevla.models.text import WordLlamaText
 from simplevla.models.tokenizer import WordTokenizer
 
@@ -36,31 +36,43 @@ def probe_sentences(rng: random.Random, n: int) -> list[tuple[str, int, set[str]
     return out
 
 
+def _concepts(rich: bool) -> dict[str, set[str]]:
+    """Training word -> the concepts (colour, shape or direction names) whose phrases use it alone."""
+    groups = {**language.COLOUR_WORDS, **language.SHAPE_WORDS, **language.DIRECTION_WORDS}
+    phrases = {k: [t for t, held in v if not held] for k, v in groups.items()}
+    if rich:
+        for k, extra in {**wording.colour_names(), **wording.SHAPE_NOUNS, **wording.DIRECTIONS}.items():
+            phrases[k] = phrases[k] + list(extra)
+    out: dict[str, set[str]] = {}
+    for k, ps in phrases.items():
+        for p in ps:
+            if " " not in p:
+                out.setdefault(p, set()).add(k)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--sentences", type=int, default=40, help="probe sentences per slot (colour, shape, direction)"
     )
+    ap.add_argument("--rich", action="store_true", help="training words of the rich grammar too")
     args = ap.parse_args()
     tasks = sorted(enumerate_instructions("train"))
+    if args.rich:
+        tasks += reading.sample_pool(0, 20_000)[0]
     vocab = WordTokenizer.from_tasks(tasks)
     known = vocab.vocab[2:]
+    concept = _concepts(args.rich)
     probes = probe_sentences(random.Random(0), args.sentences)
-    encoders = {
-        "wordllama": WordLlamaText(8, vocab=vocab, snap=0.02),
-        "minilm_words": MiniLMWordsText(8, vocab, snap=0.02, tasks=tasks),
-    }
+    encoders = {"wordllama": WordLlamaText(8, vocab=vocab, snap=0.02)}
     for name, enc in encoders.items():
-        read = (
-            enc.snap_weights
-            if name == "minilm_words"
-            else (lambda ts, e=enc: [e.word_vectors(t) for t in ts])
-        )
-        weights = read([p[0] for p in probes])
+        weights = [enc.word_vectors(p[0]) for p in probes]
         right = {"colour": [], "shape": [], "direction": []}
         for (_, i, meant), w in zip(probes, weights, strict=True):
             slot = ("colour", "shape", "direction")[i - 2]
-            right[slot].append(known[int(w[i].argmax())] in meant)
+            read_as = known[int(w[i].argmax())]
+            right[slot].append(read_as in meant or bool(concept.get(read_as, set()) & meant))
         shares = {k: f"{100 * sum(v) / len(v):.0f}%" for k, v in right.items()}
         print(f"{name}: probe words read as what they mean: {shares}")
         for (text, _, _), w in list(zip(probes, weights, strict=True))[:6]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from simplevla.models import VLAPolicy
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def load_policy(path: str | os.PathLike, device: str = "cpu") -> VLAPolicy:

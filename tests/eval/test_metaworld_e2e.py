@@ -32,6 +32,7 @@ TINY_MW = dict(
     head_hidden=32,
     aux_weight=0.0,
     plan_input=False,
+    parse_weight=0.0,
 )
 
 

@@ -300,3 +300,15 @@ def test_eval_text_cache_matches_the_encoder_and_follows_weight_changes():
     assert not torch.allclose(after, cached)
     policy.train()
     assert policy.encode_text(texts).requires_grad  # training never reads the cache
+
+
+def test_retired_text_encoders_are_refused_with_their_release(tmp_path):
+    """A checkpoint naming an encoder that left the code says which release had it."""
+    policy = make_policy(PolicyConfig(**TINY), STATS, TASKS)
+    ckpt = policy.save_pretrained(tmp_path / "ckpt")
+    meta = json.loads((ckpt / "config.json").read_text())
+    for retired in ("minilm", "minilm_words"):
+        meta["policy"]["text"] = retired
+        (ckpt / "config.json").write_text(json.dumps(meta))
+        with pytest.raises(SimplevlaError, match=r"config\.json.*'text'.*removed after simplevla 0\.1\.0"):
+            load_policy(ckpt)

@@ -43,7 +43,8 @@ class RecordCommand:
     task_xy: bool = True
     """tabletop: also store aux.task_xy per frame (task object and goal positions), the training-only target
     the `default` policy learns to read (--no-task-xy: a dataset only `--policy.aux-weight 0` policies can
-    use). metaworld never stores it: train with --policy.aux-weight 0 --policy.plan-input False"""
+    use). metaworld never stores it: train with --policy.aux-weight 0 --policy.plan-input False
+    --policy.parse-weight 0"""
     max_steps: int | None = None
     """episode step limit (default: the env's)"""
     resume: bool = False

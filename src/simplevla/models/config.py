@@ -15,7 +15,9 @@ import tyro
 
 from simplevla.errors import SimplevlaError
 
-SNAPPING = ("wordllama", "minilm_words")  # text encoders that can read words as training words (text_snap)
+TEXTS = ("lstm", "wordllama")
+# Text encoders that measured no better and left the code, with the release that last had them.
+RETIRED_TEXTS = {"minilm": "0.1.0", "minilm_words": "0.1.0"}
 MAX_SIZE = 4096  # upper bound of every width, size and count field of a policy config
 FORMAT_VERSION = 1  # bump when config.json / model.safetensors layouts change incompatibly
 
@@ -109,7 +111,7 @@ class PolicyConfig:
 
     preset: Annotated[Literal["simple", "default"], tyro.conf.arg(prefix_name=False)] = "default"
     vision: Literal["simple", "convnet"] | None = None  # tutorial CNN, or GroupNorm CNN
-    text: Literal["lstm", "minilm", "wordllama", "minilm_words"] | None = None  # see docs/policies.md
+    text: Literal["lstm", "wordllama"] | None = None  # see docs/policies.md
     fusion: Literal["concat", "film"] | None = None  # concatenate, or FiLM the CNN's feature maps
     head: Literal["tanh", "chunk", "flow"] | None = None  # tutorial tanh x scale, chunk MLP, flow matching
     use_state: bool | None = None  # feed observation.state (effector position) to the head
@@ -133,7 +135,7 @@ class PolicyConfig:
     relative_keypoints: bool | None = None  # convnet keypoints: also feed them relative to the effector
     aux_weight: float | None = None  # weight of the auxiliary aux.task_xy loss (0 = off)
     plan_input: bool | None = None  # the head also reads the predicted task_xy (object, goal) vs the effector
-    word_dropout: float | None = None  # lstm, wordllama, minilm_words: chance training drops a word
+    word_dropout: float | None = None  # lstm, wordllama: chance training drops a word
     text_noise: float | None = None  # wordllama: norm of the Gaussian noise added to unit-norm word vectors
     text_snap: float | None = None  # read words as their nearest training words (softmax temp.; 0: off)
     parse_weight: float | None = None  # weight of the parse head's loss (Tabletop; 0 = no parse head)
@@ -147,7 +149,7 @@ class PolicyConfig:
             setattr(self, name, PRESETS[self.preset][name])
         if "action_modes" in unset and self.head != "chunk":
             self.action_modes = 1  # the preset's alternative chunks belong to its chunk head, not to yours
-        if "text_snap" in unset and (self.text not in SNAPPING or self.text_noise > 0):
+        if "text_snap" in unset and (self.text != "wordllama" or self.text_noise > 0):
             self.text_snap = 0.0  # the preset's snapping belongs to its snapping encoder, without noise
         self.vision_channels = tuple(int(c) for c in self.vision_channels)
         self._validate()
@@ -156,6 +158,15 @@ class PolicyConfig:
         def bad(field: str, why: str) -> SimplevlaError:
             return SimplevlaError(f"policy config field {field!r} = {getattr(self, field)!r}: {why}")
 
+        if self.text in RETIRED_TEXTS:
+            raise bad(
+                "text",
+                f"this text encoder measured no better than wordllama and was removed after simplevla "
+                f"{RETIRED_TEXTS[self.text]} (docs/results.md keeps its figures); load the checkpoint with "
+                f"pip install 'simplevla=={RETIRED_TEXTS[self.text]}', or retrain with --policy.text wordllama",
+            )
+        if self.text not in TEXTS:
+            raise bad("text", f"must be one of {list(TEXTS)}")
         for f in (
             "chunk_size",
             "n_action_steps",
@@ -224,10 +235,8 @@ class PolicyConfig:
             raise bad("text_noise", "noise on word vectors needs --policy.text wordllama")
         if not self.text_snap >= 0.0:
             raise bad("text_snap", "must be >= 0 (0 = off; 0.05 = a sharp pick of the nearest training word)")
-        if self.text_snap > 0 and self.text not in SNAPPING:
-            raise bad("text_snap", "snapping to training words needs --policy.text wordllama or minilm_words")
-        if self.text == "minilm_words" and not self.text_snap > 0:
-            raise bad("text_snap", "minilm_words reads each word as training words; set e.g. 0.05")
+        if self.text_snap > 0 and self.text != "wordllama":
+            raise bad("text_snap", "snapping to training words needs --policy.text wordllama")
         if self.text_snap > 0 and self.text_noise > 0:
             raise bad(
                 "text_noise", "noise applies to the raw word vectors, which --policy.text-snap replaces"

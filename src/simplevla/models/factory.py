@@ -10,12 +10,11 @@ from simplevla.errors import SimplevlaError
 from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator
 from simplevla.models.heads import ChunkHead, FlowHead, TanhHead
-from simplevla.models.minilm_words import MiniLMWordsText
 from simplevla.models.normalize import Normalizer
 from simplevla.models.parse import ParseHead
 from simplevla.models.plan import PLAN_DIM, plan_probe
 from simplevla.models.policy import VLAPolicy
-from simplevla.models.text import LSTMText, MiniLMText, WordLlamaText
+from simplevla.models.text import LSTMText, WordLlamaText
 from simplevla.models.tokenizer import WordTokenizer
 from simplevla.models.vision import ConvNet, TutorialVision
 from simplevla.models.wrist import WristNet
@@ -49,7 +48,7 @@ def make_policy(
         tokenizer = WordTokenizer.from_tasks(tasks)
     if cfg.text == "lstm":
         text = LSTMText(tokenizer, cfg.text_embed_dim, cfg.text_dim, cfg.word_dropout)
-    elif cfg.text == "wordllama":
+    else:
         text = WordLlamaText(
             cfg.text_dim,
             cfg.word_dropout,
@@ -58,12 +57,6 @@ def make_policy(
             cfg.text_snap,
             cfg.text_embed_dim,
         )
-    elif cfg.text == "minilm_words":
-        text = MiniLMWordsText(
-            cfg.text_dim, tokenizer, cfg.text_snap, cfg.text_embed_dim, cfg.word_dropout, tasks
-        )
-    else:
-        text = MiniLMText(cfg.text_dim)
 
     film = FiLMGenerator(text.out_dim, cfg.vision_channels) if cfg.fusion == "film" else None
     wrist = WristNet(cfg.wrist_crop) if cfg.wrist_crop else None

