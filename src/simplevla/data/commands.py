@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Union
+from typing import Annotated, Literal, Union
 
 import numpy as np
 import tyro
@@ -28,8 +28,10 @@ class RecordCommand:
     """expert episodes to attempt (failed ones are dropped and counted)"""
     families: tuple[str, ...] | None = None
     """tabletop: task families to sample (default: all)"""
-    split: str = "train"
-    """instruction split ('train' phrasings; held-out phrasings are for evaluation)"""
+    split: Literal["train_rich", "train"] = "train_rich"
+    """instruction wording: train_rich (the rich training grammar: many words per concept, many templates;
+    Meta-World: several paraphrases per task) or train (the core training wording only). The held-out
+    wording is for evaluation"""
     size: int = 64
     """image height and width in pixels"""
     workers: int = 1

@@ -39,7 +39,7 @@ class EnvSpec:
     env: str = "tabletop"  # "tabletop" or "metaworld" (Meta-World's scripted policies; the `metaworld` extra)
     tasks: tuple[str, ...] | None = None  # metaworld: the tasks (default MT10); episode seed s runs s % len
     families: tuple[str, ...] | None = None
-    split: str = "train"
+    split: str = "train_rich"
     size: int = 64
     max_steps: int | None = None
     noise: float = 0.1

@@ -41,8 +41,8 @@ class MetaWorldEnv(gym.Env):
         render_mode: str | None = "rgb_array",
     ) -> None:
         self.tasks = mt10.check_tasks(tasks)
-        if split not in ("train", "heldout"):
-            raise ValueError(f"split must be 'train' or 'heldout', got {split!r}")
+        if split not in mt10.SPLITS:
+            raise ValueError(f"split must be one of {mt10.SPLITS}, got {split!r}")
         if not isinstance(size, (int, np.integer)) or not 32 <= size <= 224:
             raise ValueError(f"size (the image side) must be an int in [32, 224], got {size!r}")
         if camera not in CAMERAS:
