@@ -163,7 +163,7 @@ def test_record_cli_roundtrip_with_real_expert(tmp_path):
     assert meta["seed_ranges"] == [[0, 4]] and meta["env"]["size"] == 32
     seeds = [s for s in range(4) if s not in meta["failed_seeds"]]
     assert ds.meta.total_episodes == len(seeds) >= 1
-    env = envs.TabletopEnv(size=32)
+    env = envs.TabletopEnv(size=32, split="train_rich")  # record's default wording
     for e, s in enumerate(seeds):  # re-run the same seeds: identical arrays and instruction
         ep = run_episode(env, envs.Expert, EnvSpec(size=32), s)
         row = ds.meta.episodes[e]

@@ -116,7 +116,7 @@ def test_dataset_features_must_match_policy():
     ):
         make_source(plain, PolicyConfig(**TINY), 0.2, 0)  # the default preset reads task_xy
     make_source(
-        plain, PolicyConfig(**TINY, aux_weight=0.0, plan_input=False), 0.2, 0
+        plain, PolicyConfig(**TINY, aux_weight=0.0, plan_input=False, parse_weight=0.0), 0.2, 0
     )  # ... unless told not to
 
 

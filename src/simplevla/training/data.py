@@ -108,15 +108,12 @@ def check_features(cache: object, policy: PolicyConfig, name: str) -> None:
             f"'{keys.ACTION}' has {cache.actions.shape[1]} values, the policy expects "
             f"{policy.action_dim} (--policy.action-dim)"
         )
-    if policy.aux_weight > 0 and getattr(cache, "task_xy", None) is None:
+    if (policy.aux_weight > 0 or policy.parse_weight > 0) and getattr(cache, "task_xy", None) is None:
         diffs.append(
             f"'{keys.TASK_XY}' is missing, and the policy's auxiliary loss (aux_weight={policy.aux_weight}) "
-            f"reads it (record with --task-xy, or train with --policy.aux-weight 0 --policy.plan-input False --policy.parse-weight 0)"
-        )
-    if policy.parse_weight > 0 and getattr(cache, "task_xy", None) is None:
-        diffs.append(
-            f"'{keys.TASK_XY}' is missing, so this is no Tabletop recording, and the parse head "
-            f"(parse_weight={policy.parse_weight}) learns Tabletop's grammar (train with --policy.parse-weight 0)"
+            f"reads it while its parse head (parse_weight={policy.parse_weight}) learns Tabletop's grammar "
+            "(record Tabletop with --task-xy, or train with --policy.aux-weight 0 --policy.plan-input False "
+            "--policy.parse-weight 0)"
         )
     if diffs:
         raise SimplevlaError(f"{name}: dataset features do not match the policy: " + "; ".join(diffs))
