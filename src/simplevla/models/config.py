@@ -83,7 +83,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         plan_input=True,  # ... and give that reading to the head: 85.2% vs 75% (docs/results.md)
         head_film=False,
         relative_keypoints=False,
-        parse_weight=0.1,  # a parse head names the task from the instruction alone ("understood" in eval)
+        parse_weight=1.0,  # the parse head (understood vs done in eval): train wording 93.6% vs 90.8% at 0.1
         wrist_crop=0,  # 16 lowers validation loss (0.268 vs 0.312) but not success, and costs ~12% speed
     ),
 }
