@@ -46,7 +46,7 @@ from simplevla.training.logs import TrainLog, plot_loss
 from simplevla.training.schedule import lr_at
 
 PARSE_POOL = 4096  # training-grammar instructions (with parse labels) drawn once per run for the parse head
-PARSE_BATCH = 32  # of those, per step (global batch; split by rank like the frames)
+PARSE_BATCH = 16  # of those, per step (global batch; split by rank like the frames)
 
 
 def pick_device(name: str) -> torch.device:

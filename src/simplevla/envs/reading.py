@@ -7,8 +7,9 @@ the head's choices back. `understood` judges a reading against the task and the 
 and direction must be the task's, and each object's named colour and shape must fit the task's object and
 pick it out alone in the scene. That is the split between misreading and misexecuting an instruction.
 
-`sample_pool` draws (instruction, labels) pairs from the rich training grammar over random scenes, without
-physics: the parse head's training data, whose labels come from the task spec for free.
+`sample_pool` draws (instruction, labels) pairs from the rich training grammar over random scenes and tasks
+(no positions, no physics: the words do not depend on them): the parse head's training data, whose labels
+come from the task spec for free.
 """
 
 from __future__ import annotations
@@ -86,18 +87,31 @@ def describe(parse: dict) -> str:
     return f"{parse['family']}: {what}" + (f" -> {goal}" if goal else "")
 
 
+def _random_spec(rng: np.random.Generator, family: str, objects: list) -> dict:
+    """A task of `family` over `objects` as `tasks.sample_task` would name it, without positions (the
+    words do not depend on where things are): which objects, and the place or direction."""
+
+    def obj(i: int) -> dict:
+        return {"index": i, "colour": objects[i].colour, "shape": objects[i].shape}
+
+    i, j = (int(k) for k in rng.choice(len(objects), size=2, replace=False))
+    target: dict = {}
+    if family == "push_to_place":
+        target = {"place": tuple(tasks.PLACES)[int(rng.integers(len(tasks.PLACES)))]}
+    elif family == "push_direction":
+        target = {"direction": tuple(tasks.DIRECTIONS)[int(rng.integers(len(tasks.DIRECTIONS)))]}
+    two = family in ("push_next_to", "separate")
+    return {"family": family, "objects": [obj(i), obj(j)] if two else [obj(i)], "target": target}
+
+
 def sample_pool(seed: int, n: int) -> tuple[list[str], np.ndarray]:
     """n (instruction, labels) pairs of the rich training grammar over random scenes: texts and (n, 7)."""
     rng = np.random.default_rng([seed, 0x9A25E])
     texts, rows = [], []
-    while len(texts) < n:
-        family = tasks.FAMILIES[len(texts) % len(tasks.FAMILIES)]
+    for k in range(n):
+        family = tasks.FAMILIES[k % len(tasks.FAMILIES)]
         objects = scene.sample_objects(rng, int(rng.integers(scene.MIN_OBJECTS, scene.MAX_OBJECTS + 1)))
-        pos = scene.place_objects(rng, objects, close_pair=family == "separate")
-        spec = None if pos is None else tasks.sample_task(rng, family, objects, pos)
-        if spec is None:
-            continue
-        text, parse = wording.sample_rich(rng, spec, objects)
+        text, parse = wording.sample_rich(rng, _random_spec(rng, family, objects), objects)
         texts.append(text)
         rows.append(labels(parse))
     return texts, np.asarray(rows, dtype=np.int64)  # (n, 7)

@@ -87,7 +87,10 @@ class WordLlamaText(nn.Module):
         table = torch.from_numpy(vectors.table)  # (V, DIM)
         self.table = table / table.norm(dim=-1).mean()  # frozen, loaded from the package, never saved
         self.word_dropout, self.noise, self.snap = float(word_dropout), float(noise), float(snap)
-        self._words: dict[str, torch.Tensor] = {}
+        self._word_ids: dict[str, int] = {}  # word -> its row of the word table (filled as words appear)
+        self._word_rows: list[torch.Tensor] = []
+        self._word_table: torch.Tensor | None = None
+        self._string_ids: dict[str, list[int]] = {}  # instruction -> its words' rows
         self.tokenizer = vocab if snap > 0 else None
         if self.tokenizer is not None:
             known = self.tokenizer.vocab[2:]  # the training words (after <pad>, <unk>)
@@ -102,19 +105,31 @@ class WordLlamaText(nn.Module):
     def _mean_vector(self, word: str) -> torch.Tensor:
         return self.table[torch.tensor(self.vectors.ids(word) or [0])].mean(0)  # (DIM,)
 
+    def _word_id(self, word: str) -> int:
+        """The row of `word` in the word table, computing it the first time the word appears."""
+        i = self._word_ids.get(word)
+        if i is None:
+            vec = self._mean_vector(word)  # (DIM,)
+            if self.tokenizer is not None:
+                cos = nn.functional.normalize(vec, dim=-1) @ self._known.T  # (K,)
+                vec = torch.softmax(cos / self.snap, dim=-1)  # (K,)
+            i = self._word_ids[word] = len(self._word_rows)
+            self._word_rows.append(vec)
+            self._word_table = None
+        return i
+
     def word_vectors(self, text: str) -> torch.Tensor:
-        """(W, DIM): one vector per word of `text`, the mean of its pieces' vectors (cached per string);
-        with `snap`, (W, K): each word's softmax weights over the K training words.
+        """(W, DIM): one vector per word of `text`, the mean of its pieces' vectors; with `snap`, (W, K):
+        each word's softmax weights over the K training words. Computed once per distinct word (a rich
+        grammar's thousands of instructions share a few thousand words), looked up per string.
         Averaging pieces is how wordllama itself pools, so 'upper-left' reads as 'upper', 'left' and a
         rare word split into pieces still gets one vector near its meaning."""
-        cached = self._words.get(text)
-        if cached is None:
-            vecs = torch.stack([self._mean_vector(w) for w in words(text) or [""]])  # (W, DIM)
-            if self.tokenizer is not None:
-                cos = nn.functional.normalize(vecs, dim=-1) @ self._known.T  # (W, K)
-                vecs = torch.softmax(cos / self.snap, dim=-1)  # (W, K)
-            cached = self._words[text] = vecs
-        return cached
+        ids = self._string_ids.get(text)
+        if ids is None:
+            ids = self._string_ids[text] = [self._word_id(w) for w in words(text) or [""]]
+        if self._word_table is None:
+            self._word_table = torch.stack(self._word_rows)  # (N words, DIM or K)
+        return self._word_table[ids]
 
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
         distinct, inverse = _unique(texts)
