@@ -94,14 +94,20 @@ class VLAPolicy(nn.Module):
         fused, cond, _ = self._fused(batch)  # (B, D), (B, Dt) or None
         return self.head(fused, cond)  # (B, K, chunk, A), (B, K)
 
-    def _fused(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+    def _fused(
+        self, batch: dict, parse_texts: list[str] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """The head's input (vision, instruction and state features side by side, then the plan features
         if `plan_input`; (B, D)), its FiLM condition (the instruction embedding (B, Dt), or None) and the
-        auxiliary task_xy reading ((B, 4) in [-1, 1], or None)."""
+        auxiliary task_xy reading ((B, 4) in [-1, 1], or None). With `parse_texts` (P strings), their
+        features are encoded in the same text-encoder call and kept in `self._parse_features` (P, Dt)."""
         self._check(batch)
         device = self._device()
         image = batch[keys.IMAGE].to(device, non_blocking=True)  # (B, 3, H, W)
-        text = self.encode_text(batch[keys.TASK])  # (B, Dt)
+        tasks = list(batch[keys.TASK])
+        text = self.encode_text(tasks + list(parse_texts or []))  # (B + P, Dt): one LSTM pass for both
+        self._parse_features = text[len(tasks) :]  # (P, Dt)
+        text = text[: len(tasks)]  # (B, Dt)
         raw_state = (
             batch[keys.STATE].to(device, non_blocking=True).float() if self.config.use_state else None
         )  # (B, S)
@@ -146,7 +152,8 @@ class VLAPolicy(nn.Module):
         return fused, (text if self.config.head_film else None), task_xy
 
     def forward(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
-        fused, cond, task_xy = self._fused(batch)  # (B, D), (B, Dt) or None, (B, 4) or None
+        parse_texts = batch.get(keys.PARSE_TEXTS) if self.parse_head is not None else None
+        fused, cond, task_xy = self._fused(batch, parse_texts)  # (B, D), (B, Dt) or None, (B, 4) or None
         device = fused.device
         target = self.normalizer.action(
             batch[keys.ACTION].to(device, non_blocking=True).float()
@@ -172,8 +179,8 @@ class VLAPolicy(nn.Module):
             aux = self._aux_loss(task_xy, batch)
             loss = loss + self.config.aux_weight * aux
             metrics.update(loss=loss.detach(), aux=aux.detach())
-        if self.parse_head is not None and keys.PARSE_TEXTS in batch:
-            logits = self.parse_head(self.text(batch[keys.PARSE_TEXTS]))  # 7 x (P, n_classes)
+        if parse_texts is not None:
+            logits = self.parse_head(self._parse_features)  # 7 x (P, n_classes)
             labels = batch[keys.PARSE_LABELS].to(device, non_blocking=True)  # (P, 7)
             parse_loss, parse_acc = self.parse_head.loss(logits, labels)
             loss = loss + self.config.parse_weight * parse_loss
