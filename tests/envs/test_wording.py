@@ -124,3 +124,10 @@ def test_no_phrase_reads_two_ways():
         for w in {n.split()[-1] for n in names} | {colour}:
             hue_words.setdefault(w, set()).add(colour)
     assert all(len(v) == 1 for v in hue_words.values()), {w: v for w, v in hue_words.items() if len(v) > 1}
+
+
+def test_grammar_size_exceeds_the_core_enumeration():
+    core = language.enumerate_instructions("train")
+    sizes = wording.grammar_size()
+    assert set(sizes) == set(language.TEMPLATES)
+    assert all(n > 100 * len(core) / len(sizes) for n in sizes.values()), sizes
