@@ -131,3 +131,19 @@ def test_grammar_size_exceeds_the_core_enumeration():
     sizes = wording.grammar_size()
     assert set(sizes) == set(language.TEMPLATES)
     assert all(n > 100 * len(core) / len(sizes) for n in sizes.values()), sizes
+
+
+def test_colour_names_need_no_network(monkeypatch):
+    """The XKCD survey names come from matplotlib's own data: the rule runs with every socket refused."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    wording.colour_names.cache_clear()
+    try:
+        assert sum(len(v) for v in wording.colour_names().values()) > 100
+    finally:
+        wording.colour_names.cache_clear()
