@@ -46,7 +46,8 @@ from simplevla.training.logs import TrainLog, plot_loss
 from simplevla.training.schedule import lr_at
 
 PARSE_POOL = 4096  # training-grammar instructions (with parse labels) drawn once per run for the parse head
-PARSE_BATCH = 16  # of those, per step (global batch; split by rank like the frames)
+PARSE_SHARE = 4  # per step, one parse instruction per 4 frames of the global batch (16 at 64), split by
+# rank like the frames, so N processes draw what one process with the N-times batch draws
 
 
 def pick_device(name: str) -> torch.device:
@@ -254,7 +255,8 @@ def _train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, 
             idx = distributed.shard(data.train.batch_indices(step, global_batch), d)
             batch = data.train.get_batch(idx)
             if parse_pool is not None:  # instructions of the training grammar with their parse labels
-                draw = np.random.default_rng([cfg.seed, step]).integers(0, PARSE_POOL, PARSE_BATCH * d.world)
+                n_parse = max(1, global_batch // PARSE_SHARE // d.world) * d.world
+                draw = np.random.default_rng([cfg.seed, step]).integers(0, PARSE_POOL, n_parse)
                 pick = distributed.shard(draw, d)  # (P,), as the frames: one draw per step, split by rank
                 batch[keys.PARSE_TEXTS] = [parse_pool[0][i] for i in pick]
                 batch[keys.PARSE_LABELS] = torch.from_numpy(parse_pool[1][pick])  # (P, 7)
