@@ -186,13 +186,13 @@ def read_tasks(policy: torch.nn.Module, tasks: list[str], vec: VectorEnv | gym.E
     (or one env) just reset with `tasks`; {} per instruction when the policy has no parse head or the env
     is no Tabletop."""
     read = getattr(policy, "read_instruction", None)
+    indices = read(tasks) if read is not None else None
+    if indices is None:
+        return [{} for _ in tasks]
     try:
         specs = vec.get_attr("task_spec") if isinstance(vec, VectorEnv) else [vec.unwrapped.task_spec]
         objects = vec.get_attr("objects") if isinstance(vec, VectorEnv) else [vec.unwrapped.objects]
-    except AttributeError:
-        return [{} for _ in tasks]
-    indices = read(tasks) if read is not None else None
-    if indices is None:
+    except AttributeError:  # not a Tabletop env: no scene to judge a reading against
         return [{} for _ in tasks]
     out = []
     for idx, spec, objs in zip(indices, specs, objects, strict=True):

@@ -76,6 +76,21 @@ def heldout_only_words() -> frozenset[str]:
     return frozenset(held - _core_train_words())
 
 
+# Words no training text may use although the list rules would let them in (crude or brand names).
+_UNSUITABLE = {
+    "piss",
+    "puke",
+    "vomit",
+    "snot",
+    "diarrhea",
+    "poo",
+    "poop",
+    "shit",
+    "barney",
+    "kermit",
+    "urple",
+}
+
 # Variant spellings that share no letters-stem but are the same word as a held-out one.
 _VARIANTS = {"disc", "discs", "centred", "centers"}
 
@@ -258,21 +273,6 @@ TEMPLATES = {
         "separate {obj} and {obj2} please",
         "detach {obj} from {obj2}",
     ],
-}
-
-# Words no training text may use although the list rules would let them in (crude or brand names).
-_UNSUITABLE = {
-    "piss",
-    "puke",
-    "vomit",
-    "snot",
-    "diarrhea",
-    "poo",
-    "poop",
-    "shit",
-    "barney",
-    "kermit",
-    "urple",
 }
 
 EXTEND = 0.5  # chance that each slot (and the template) takes an extension item instead of a core one
