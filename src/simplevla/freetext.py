@@ -24,7 +24,14 @@ from simplevla import keys
 from simplevla.atomic import atomic_write_json
 from simplevla.envs import ENV_ID, FAMILIES, to_batch
 from simplevla.errors import SimplevlaError
-from simplevla.evaluate import add_understanding, read_tasks
+from simplevla.evaluate import (
+    _summary,
+    add_understanding,
+    check_compatible,
+    make_vec,
+    read_tasks,
+    rollout_wave,
+)
 from simplevla.media import plot_success_bars, write_rollout_video
 
 MAX_INSTRUCTION_CHARS = 1000
@@ -121,8 +128,6 @@ def evaluate_instructions(
     """Run every line once (`envs` lines of a family stepped together); write eval_info.json (per line,
     per family, overall, and what the policy understood where it has a parse head) and the first `videos`
     lines' videos."""
-    from simplevla.evaluate import _summary, check_compatible, make_vec, rollout_wave
-
     out, t0 = Path(out), time.perf_counter()
     by_line: dict[int, dict] = {}
     video_paths = []
@@ -133,19 +138,19 @@ def evaluate_instructions(
             vec = make_vec(family, "train", policy.config.image_size, len(wave))
             check_compatible(policy, vec)
             torch.manual_seed(rows[wave[0]]["seed"])  # a sampling head draws the same noise on every rerun
-            n_record = sum(i < videos for i in wave)  # lines are numbered in file order; record the first
+            n_record = sum(i < videos for i in wave)  # lines ascend, so those with a video come first
             eps = rollout_wave(
                 policy,
                 vec,
                 [rows[i]["seed"] for i in wave],
-                n_record=len(wave) if n_record else 0,
+                n_record=n_record,
                 device=device,
                 instructions=[rows[i]["instruction"] for i in wave],
             )
             vec.close()
             for i, ep in zip(wave, eps, strict=True):
                 frames = ep.pop("frames", None)
-                if frames is not None and i < videos:
+                if frames is not None:
                     name = f"line{i + 1:03d}_{family}_{'ok' if ep['success'] else 'fail'}"
                     path = write_rollout_video(
                         frames, ep["instruction"], ep["success"], out / "videos" / name
@@ -190,7 +195,6 @@ class TryCommand:
         self.instruction = row["instruction"]
 
     def run(self) -> dict:
-        from simplevla.evaluate import check_compatible
         from simplevla.models import load_policy
 
         policy = load_policy(self.policy)

@@ -35,7 +35,7 @@ def machine_description() -> str:
 
 
 def _cell(group: dict | None) -> str:
-    if not group:
+    if not group or not group["n_episodes"]:
         return "–"
     lo, hi = group["ci95"]
     return f"{group['pc_success']:.0f}% [{lo:.0f}–{hi:.0f}] (n={group['n_episodes']})"
@@ -75,13 +75,6 @@ def parts_table(evals: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def _pct(s: dict | None) -> str:
-    if not s or not s["n_episodes"]:
-        return "–"
-    lo, hi = s["ci95"]
-    return f"{s['pc_success']:.0f}% [{lo:.0f}–{hi:.0f}] (n={s['n_episodes']})"
-
-
 def understanding_table(evals: dict[str, dict]) -> str:
     """Markdown table: per evaluation (and held-out part), how often the parse head read the instruction
     right, and success among the understood and the misunderstood episodes; "" without readings."""
@@ -97,7 +90,7 @@ def understanding_table(evals: dict[str, dict]) -> str:
         ]
         for name, v in named:
             cells = [v["understood"], v["success_if_understood"], v["success_if_misunderstood"]]
-            rows.append(f"| {name} | " + " | ".join(_pct(c) for c in cells) + " |")
+            rows.append(f"| {name} | " + " | ".join(_cell(c) for c in cells) + " |")
     if not rows:
         return ""
     head = "| evaluation | understood | success if understood | success if misunderstood |\n|---|---|---|---|"

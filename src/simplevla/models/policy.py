@@ -95,19 +95,17 @@ class VLAPolicy(nn.Module):
         return self.head(fused, cond)  # (B, K, chunk, A), (B, K)
 
     def _fused(
-        self, batch: dict, parse_texts: list[str] | None = None
+        self, batch: dict, text: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """The head's input (vision, instruction and state features side by side, then the plan features
         if `plan_input`; (B, D)), its FiLM condition (the instruction embedding (B, Dt), or None) and the
-        auxiliary task_xy reading ((B, 4) in [-1, 1], or None). With `parse_texts` (P strings), their
-        features are encoded in the same text-encoder call and kept in `self._parse_features` (P, Dt)."""
+        auxiliary task_xy reading ((B, 4) in [-1, 1], or None). `text`: the instructions' features (B, Dt)
+        when the caller has encoded them already."""
         self._check(batch)
         device = self._device()
         image = batch[keys.IMAGE].to(device, non_blocking=True)  # (B, 3, H, W)
-        tasks = list(batch[keys.TASK])
-        text = self.encode_text(tasks + list(parse_texts or []))  # (B + P, Dt): one LSTM pass for both
-        self._parse_features = text[len(tasks) :]  # (P, Dt)
-        text = text[: len(tasks)]  # (B, Dt)
+        if text is None:
+            text = self.encode_text(batch[keys.TASK])  # (B, Dt)
         raw_state = (
             batch[keys.STATE].to(device, non_blocking=True).float() if self.config.use_state else None
         )  # (B, S)
@@ -153,7 +151,12 @@ class VLAPolicy(nn.Module):
 
     def forward(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         parse_texts = batch.get(keys.PARSE_TEXTS) if self.parse_head is not None else None
-        fused, cond, task_xy = self._fused(batch, parse_texts)  # (B, D), (B, Dt) or None, (B, 4) or None
+        text = None
+        if parse_texts is not None:  # the batch's and the parse instructions in one text-encoder call
+            n = len(batch[keys.TASK])
+            text = self.encode_text([*batch[keys.TASK], *parse_texts])  # (B + P, Dt)
+            text, parse_features = text[:n], text[n:]  # (B, Dt), (P, Dt)
+        fused, cond, task_xy = self._fused(batch, text)  # (B, D), (B, Dt) or None, (B, 4) or None
         device = fused.device
         target = self.normalizer.action(
             batch[keys.ACTION].to(device, non_blocking=True).float()
@@ -180,7 +183,7 @@ class VLAPolicy(nn.Module):
             loss = loss + self.config.aux_weight * aux
             metrics.update(loss=loss.detach(), aux=aux.detach())
         if parse_texts is not None:
-            logits = self.parse_head(self._parse_features)  # 7 x (P, n_classes)
+            logits = self.parse_head(parse_features)  # 7 x (P, n_classes)
             labels = batch[keys.PARSE_LABELS].to(device, non_blocking=True)  # (P, 7)
             parse_loss, parse_acc = self.parse_head.loss(logits, labels)
             loss = loss + self.config.parse_weight * parse_loss
