@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # or installs torch into .venv first; pip then keeps the torch it finds.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo lessons test install install-test install-metaworld gl-lib lint clean
+.PHONY: demo lessons test test-fast install install-test install-metaworld gl-lib lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ lint: install-test
 test: install-test
 	$(BIN)/ruff check src tests benchmarks experiments
 	$(BIN)/python -m pytest
+
+# The inner loop: every test not marked `slow` (the end-to-end runs, kills and resumes), in about a minute.
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not slow"
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

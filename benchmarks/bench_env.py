@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from simplevla.envs.bench import bench_env
+from simplevla.bench.env import bench_env
 
 
 def main() -> None:

@@ -5,7 +5,7 @@
 Times `predict_action_chunk` on one env observation (an instruction seen before, so its embedding is
 cached, as in a rollout) and, with the `onnx` extra, the exported graph on the same inputs plus the same
 cached instruction embedding. `select_action` runs the network once every n_action_steps calls, so the
-per-step cost is this divided by n_action_steps. Prints one JSON object: p50_ms, p99_ms, onnx_p50_ms, onnx_p99_ms (`simplevla.bench.latency`).
+per-step cost is this divided by n_action_steps. Prints one JSON object: p50_ms, p99_ms, onnx_p50_ms, onnx_p99_ms (`simplevla.bench.speed.latency`).
 
 `--options` adds what other ways of running the same network in PyTorch give (p50 ms, one thread): the
 instruction re-encoded on every call (no cache), the network alone given the instruction embedding (and
@@ -25,8 +25,9 @@ import torch
 
 import simplevla
 from simplevla import keys
-from simplevla.bench import latency, percentiles
-from simplevla.envs import TabletopEnv, to_batch
+from simplevla.bench.speed import latency, percentiles
+from simplevla.envs.batch import to_batch
+from simplevla.envs.tabletop.env import TabletopEnv
 from simplevla.export import PolicyGraph
 
 

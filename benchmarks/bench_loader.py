@@ -20,13 +20,13 @@ import torch
 
 from simplevla.atomic import atomic_dir
 from simplevla.data import DatasetWriter, WindowSampler, build_cache, make_episode
-from simplevla.data.format import tabletop_features
+from simplevla.data.format import dataset_features
 
 
 def synthetic(root: Path, episodes: int, length: int = 30, size: int = 64) -> None:
     rng = np.random.default_rng(0)
     with atomic_dir(root) as tmp:
-        w = DatasetWriter(tmp, tabletop_features(size))
+        w = DatasetWriter(tmp, dataset_features(size))
         for e in range(episodes):
             img = np.full((length, size, size, 3), 200, np.uint8)
             for t in range(length):

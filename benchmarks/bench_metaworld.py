@@ -13,7 +13,7 @@ import json
 import statistics
 import time
 
-from simplevla.envs.metaworld_render import select_gl
+from simplevla.envs.metaworld.render import select_gl
 
 select_gl()
 
@@ -35,8 +35,8 @@ def frame_ms(renderer, data, camera: str, frames: int) -> float:
 def main() -> None:
     import mujoco
 
-    from simplevla.envs.metaworld_env import MetaWorldEnv
-    from simplevla.envs.metaworld_expert import MetaWorldExpert
+    from simplevla.envs.metaworld.env import MetaWorldEnv
+    from simplevla.envs.metaworld.expert import MetaWorldExpert
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=300)

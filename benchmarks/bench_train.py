@@ -2,7 +2,7 @@
 
     python benchmarks/bench_train.py [--threads 2] [--steps 30] [--batch-size 64] [--dataset DIR]
 
-Times the training step with `simplevla.bench.train_speed` (sampler.get_batch, forward, backward, AdamW;
+Times the training step with `simplevla.bench.speed.train_speed` (sampler.get_batch, forward, backward, AdamW;
 no gradient clipping) on 64x64 data: a recorded dataset with --dataset, else random in-memory frames (same
 shapes and cost), and reports its counted FLOPs as a share of this machine's fp32 matmul peak.
 Prints one JSON object. The load average is printed too: on a shared machine it explains slow numbers.
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from simplevla import keys
-from simplevla.bench import matmul_peak_gflops, train_speed
+from simplevla.bench.speed import matmul_peak_gflops, train_speed
 from simplevla.data import TrainingCache, build_cache
 
 

@@ -26,9 +26,9 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-from simplevla.bench import matmul_peak_gflops, train_speed
+from simplevla.bench.speed import matmul_peak_gflops, train_speed
+from simplevla.collect.commands import RecordCommand
 from simplevla.data import build_cache
-from simplevla.data.commands import RecordCommand
 
 QUICKSTART_SAMPLES = 5000 * 64  # what `make demo` trains `default` on (steps x batch)
 

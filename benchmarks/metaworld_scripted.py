@@ -2,7 +2,7 @@
 
 .venv/bin/python benchmarks/metaworld_scripted.py [--episodes 50] [--noise 0.0] [--max-steps N]
 
-Seeds 0..episodes-1 per task, each task's own step limit (`simplevla.envs.mt10.MAX_STEPS`) unless --max-steps.
+Seeds 0..episodes-1 per task, each task's own step limit (`simplevla.envs.metaworld.tasks.MAX_STEPS`) unless --max-steps.
 Prints one JSON object per task and one for the average. Needs the `metaworld` extra.
 """
 
@@ -14,15 +14,15 @@ import time
 
 import numpy as np
 
-from simplevla.envs.metaworld_render import select_gl
+from simplevla.envs.metaworld.render import select_gl
 
 select_gl()
 
 
 def main() -> None:
-    from simplevla.envs import mt10
-    from simplevla.envs.metaworld_env import MetaWorldEnv
-    from simplevla.envs.metaworld_expert import MetaWorldExpert
+    from simplevla.envs.metaworld import tasks as mt10
+    from simplevla.envs.metaworld.env import MetaWorldEnv
+    from simplevla.envs.metaworld.expert import MetaWorldExpert
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=50)

@@ -18,8 +18,10 @@ import numpy as np
 import torch
 
 import simplevla
-from simplevla.envs import Expert, TabletopEnv, to_batch
-from simplevla.envs.tasks import MAX_STEPS
+from simplevla.envs.batch import to_batch
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert
+from simplevla.envs.tabletop.tasks import MAX_STEPS
 
 FAMILIES = ("push_to_place", "push_direction", "push_next_to", "separate")
 SEED_START = 8_000_000

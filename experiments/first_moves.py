@@ -23,7 +23,9 @@ import numpy as np
 import torch
 
 import simplevla
-from simplevla.envs import Expert, TabletopEnv, to_batch
+from simplevla.envs.batch import to_batch
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from success_by_start import start_angle  # noqa: E402

@@ -2,7 +2,7 @@
 
     python experiments/heldout_ceiling.py --policy runs/quickstart/default [--episodes 50] [--out DIR]
 
-Evaluates the policy closed-loop on `split="heldout"` instructions twice, through `simplevla.evaluate`
+Evaluates the policy closed-loop on `split="heldout"` instructions twice, through `simplevla.eval.closed_loop`
 (same seeds, scenes and tasks): once as written, and once with every held-out synonym (crimson, west,
 upper-left, shove, ...) replaced by its training-split word, so only the held-out *templates* stay unseen.
 That second number is what a text encoder that knew every synonym could reach with this policy; the gap
@@ -21,7 +21,7 @@ import torch
 
 import simplevla
 from simplevla import keys
-from simplevla.envs import language
+from simplevla.envs.tabletop import language
 
 
 def synonym_map() -> dict[str, str]:
@@ -57,7 +57,7 @@ class Reworded(torch.nn.Module):
 
 
 def main() -> None:
-    from simplevla.evaluate import evaluate
+    from simplevla.eval.closed_loop import evaluate
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--policy", required=True)

@@ -2,7 +2,7 @@
 
 Question: how does a policy do on wording a person might type, which neither the training grammar nor the
 held-out split contains? The words and frames below were written by hand before the final recipe was
-trained; `simplevla.envs.wording.OWN_WORDS` keeps their new words out of training text (a test checks).
+trained; `simplevla.envs.tabletop.wording.OWN_WORDS` keeps their new words out of training text (a test checks).
 Each line is one episode for `simplevla eval --instruction-file`: family, seed (the scene and task that
 `simplevla env show --family F --seed N` shows) and the instruction for that scene's task.
 
@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from simplevla.envs import FAMILIES, TabletopEnv, language
+from simplevla.envs.tabletop import language
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.tasks import FAMILIES
 
 FIRST_SEED = 5_000_000  # evaluation range, away from the seeds `eval` uses by default
 PER_FAMILY = 50

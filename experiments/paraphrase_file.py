@@ -16,7 +16,8 @@ from pathlib import Path
 
 from wordllama_probe import P_COLOURS, P_DIRS, P_PLACES, P_SHAPES, PARAPHRASES
 
-from simplevla.envs import FAMILIES, TabletopEnv
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.tasks import FAMILIES
 
 SEED_START = 3_000_000
 

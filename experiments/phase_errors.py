@@ -19,8 +19,11 @@ import numpy as np
 import torch
 
 import simplevla
-from simplevla.envs import EVAL_SEED_START, Expert, TabletopEnv, to_batch
-from simplevla.envs import expert as expert_module
+from simplevla.envs import EVAL_SEED_START
+from simplevla.envs.batch import to_batch
+from simplevla.envs.tabletop import expert as expert_module
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert
 
 PUSH_FAMILIES = ("push_to_place", "push_direction", "push_next_to", "separate")
 

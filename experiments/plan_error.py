@@ -20,8 +20,10 @@ import numpy as np
 import torch
 
 import simplevla
-from simplevla.envs import Expert, TabletopEnv, to_batch
-from simplevla.envs.tasks import FAMILIES
+from simplevla.envs.batch import to_batch
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert
+from simplevla.envs.tabletop.tasks import FAMILIES
 
 
 def main() -> None:

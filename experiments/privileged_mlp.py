@@ -20,8 +20,9 @@ import time
 import numpy as np
 import torch
 
-from simplevla.envs import Expert, TabletopEnv
-from simplevla.envs.tasks import FAMILIES
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert
+from simplevla.envs.tabletop.tasks import FAMILIES
 
 CHUNK, EXECUTE = 8, 4
 

@@ -15,9 +15,9 @@ import random
 
 from wordllama_probe import P_COLOURS, P_DIRS, P_SHAPES
 
-from simplevla.envs import language, reading, wording
-from simplevla.envs.language import enumerate_instructions
-from simplevla.models.text import WordLlamaText
+from simplevla.envs.tabletop import language, reading, wording
+from simplevla.envs.tabletop.language import enumerate_instructions
+from simplevla.models.text.wordllama import SnapText
 from simplevla.models.tokenizer import WordTokenizer
 
 
@@ -65,7 +65,7 @@ def main() -> None:
     known = vocab.vocab[2:]
     concept = _concepts(args.rich)
     probes = probe_sentences(random.Random(0), args.sentences)
-    encoders = {"wordllama": WordLlamaText(8, vocab=vocab, snap=0.02)}
+    encoders = {"wordllama": SnapText(8, vocab=vocab, snap=0.02)}
     for name, enc in encoders.items():
         weights = [enc.word_vectors(p[0]) for p in probes]
         right = {"colour": [], "shape": [], "direction": []}

@@ -18,7 +18,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from simplevla.envs import Expert, TabletopEnv
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert
 
 
 def start_angle(env: TabletopEnv) -> float:

@@ -17,9 +17,10 @@ import random
 import torch
 from torch import nn
 
-from simplevla.envs import language as L
-from simplevla.envs import scene
-from simplevla.models.text import LSTMText, WordLlamaText
+from simplevla.envs.tabletop import language as L
+from simplevla.envs.tabletop import scene
+from simplevla.models.text.lstm import LSTMText
+from simplevla.models.text.wordllama import SnapText, WordLlamaText
 from simplevla.models.tokenizer import WordTokenizer
 
 SLOTS = {
@@ -129,7 +130,7 @@ def _encoder(name: str, tasks: list[str]) -> nn.Module:
     if "snap" in name:  # e.g. snap0.05: read words as their nearest training words, at that temperature
         snap = float(name.split("snap")[1].split("_")[0])
         vocab = WordTokenizer.from_tasks(tasks)
-        return WordLlamaText(128, word_dropout=drop, vocab=vocab, snap=snap, embed_dim=64)
+        return SnapText(128, vocab, snap, word_dropout=drop, embed_dim=64)
     return WordLlamaText(128, word_dropout=drop, noise=noise)
 
 

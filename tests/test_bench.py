@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from simplevla import bench
+from simplevla.bench import speed as bench
 from simplevla.cli import main
 
 
@@ -21,6 +21,8 @@ def test_bench_reports_every_key(monkeypatch, capsys):
     assert train["samples_per_s"] > 0 and 0 < train["flops_utilization"] and train["gflops_per_step"] > 0
     inference = result["inference"]["default"]
     assert 0 < inference["p50_ms"] <= inference["p99_ms"]
-    assert inference["onnx_p50_ms"] is None or inference["onnx_p50_ms"] > 0
+    # the test extra installs onnx and onnxruntime, so the export must work: a failure leaves a note, not a time
+    assert "onnx_note" not in inference, inference.get("onnx_note")
+    assert 0 < inference["onnx_p50_ms"] <= inference["onnx_p99_ms"]
     assert result["memory"]["peak_rss_mb"] > 0 and result["memory"]["rss_mb_1x"] > 0
     assert result["memory"]["rss_mb_10x"] > 0

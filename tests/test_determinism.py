@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from simplevla.data.record import EnvSpec, record
+from simplevla.collect.record import EnvSpec, record
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -37,15 +37,16 @@ def _losses(run: Path) -> list[tuple[str, str, str]]:
         return [(r["step"], r["loss"], r["val_loss"]) for r in csv.DictReader(f)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["default", "simple"])
 def test_same_seed_gives_an_identical_loss_curve(tmp_path, monkeypatch, preset):
     monkeypatch.syspath_prepend(str(Path(__file__).parent / "training"))
     from training_fakes import TINY, TINY_SIMPLE, tiny_cache
 
     from simplevla.models import PolicyConfig
-    from simplevla.train import train
-    from simplevla.training.config import TrainConfig
-    from simplevla.training.data import make_source
+    from simplevla.train.config import TrainConfig
+    from simplevla.train.data import make_source
+    from simplevla.train.loop import train
 
     over = TINY if preset == "default" else TINY_SIMPLE
     pcfg = PolicyConfig(preset=preset, **over, chunk_size=3, n_action_steps=2)

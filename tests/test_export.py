@@ -18,13 +18,14 @@ from model_helpers import STATS, TASKS, TINY, make_batch  # noqa: E402
 
 from simplevla.cli import main  # noqa: E402
 from simplevla.errors import SimplevlaError  # noqa: E402
-from simplevla.evaluate import evaluate  # noqa: E402
+from simplevla.eval.closed_loop import evaluate  # noqa: E402
 from simplevla.export import OnnxPolicy, export_onnx  # noqa: E402
-from simplevla.models import PolicyConfig, make_policy  # noqa: E402
+from simplevla.models import PolicyConfig, make_policy, save_policy  # noqa: E402
 
 EXTRA = [dict(), dict(use_state=False, head="tanh", fusion="concat", aux_weight=0.0, plan_input=False)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", EXTRA, ids=["default", "tanh-no-state"])
 def test_onnxruntime_matches_pytorch(tmp_path, extra):
     torch.manual_seed(0)
@@ -54,14 +55,15 @@ def test_flow_head_is_refused(tmp_path):
         export_onnx(policy, tmp_path / "p.onnx")
 
 
+@pytest.mark.slow
 def test_export_cli_and_onnx_backend_closed_loop(tmp_path, capsys):
     torch.manual_seed(0)
     policy = make_policy(PolicyConfig(**{**TINY, "image_size": 32}), STATS, TASKS)
-    ckpt = policy.save_pretrained(tmp_path / "ckpt")
+    ckpt = save_policy(policy, tmp_path / "ckpt")
     assert main(["export", "--policy", str(ckpt), "--onnx", str(tmp_path / "x.onnx"), "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["max_abs_diff_vs_torch"] <= 1e-4 and (tmp_path / "x.onnx").stat().st_size > 0
-    kw = dict(families=("reach", "push_direction"), episodes=3, envs=3, videos=0, max_steps=6, progress=False)
+    kw = dict(groups=("reach", "push_direction"), episodes=3, envs=3, videos=0, max_steps=6, progress=False)
     torch_info = evaluate(policy.eval(), tmp_path / "t", **kw)
     onnx_info = evaluate(OnnxPolicy(policy, tmp_path / "x.onnx"), tmp_path / "o", **kw)
     assert [e["steps"] for e in onnx_info["per_episode"]] == [e["steps"] for e in torch_info["per_episode"]]

@@ -1,13 +1,14 @@
-"""Crash consistency, small: one SIGKILL per command through benchmarks/faults.py (its full run takes
-`--trials 20`), and a full disk faked in-process during record and checkpoint save (no root needed)."""
+"""Crash consistency, small: one SIGKILL per command through the harness of benchmarks/faults.py
+(`benchmarks/faultkit/`; its full run takes `--trials 20`), and a full disk faked in-process during record
+and checkpoint save (no root needed)."""
 
 from __future__ import annotations
 
 import errno
-import importlib.util
 import os
 from pathlib import Path
 
+import faultkit
 import pytest
 
 from simplevla.errors import SimplevlaError
@@ -15,17 +16,10 @@ from simplevla.errors import SimplevlaError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _faults():
-    spec = importlib.util.spec_from_file_location("faults", ROOT / "benchmarks" / "faults.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the harness forks")
 def test_one_kill_per_command_loses_nothing_and_resumes_bit_identical(tmp_path):
-    faults = _faults()
-    out = faults.run(trials=1, seed=3, work=tmp_path, full_disk=os.geteuid() == 0)
+    out = faultkit.run(trials=1, seed=3, work=tmp_path, full_disk=os.geteuid() == 0)
     for row in out["summary"]:
         assert row["lost/corrupt"] == row["stray"] == row["orphans"] == 0, row
         assert row["bit-identical"] == row["trials"] == 1, row
@@ -41,8 +35,8 @@ def _no_space(*args, **kwargs):
 def test_full_disk_during_record_keeps_the_previous_dataset(tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
+    from simplevla.collect.record import EnvSpec, record
     from simplevla.data import load_dataset
-    from simplevla.data.record import EnvSpec, record
 
     spec = EnvSpec(size=32)
     record(tmp_path / "ds", 2, spec, progress=False)
@@ -59,12 +53,12 @@ def test_full_disk_during_checkpoint_save_keeps_the_earlier_checkpoints(tmp_path
     monkeypatch.syspath_prepend(str(ROOT / "tests" / "training"))
     from training_fakes import TINY, tiny_cache
 
-    import simplevla.training.checkpointing as ckpt
+    import simplevla.train.checkpointing as ckpt
     from simplevla import load_policy
     from simplevla.models import PolicyConfig
-    from simplevla.train import train
-    from simplevla.training.config import TrainConfig
-    from simplevla.training.data import make_source
+    from simplevla.train.config import TrainConfig
+    from simplevla.train.data import make_source
+    from simplevla.train.loop import train
 
     pcfg = PolicyConfig(**TINY, chunk_size=3, n_action_steps=2)
     data = make_source(tiny_cache(), pcfg, val_fraction=0.2, seed=0)

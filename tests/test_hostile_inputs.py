@@ -24,18 +24,17 @@ import refusal  # noqa: E402
 from model_helpers import STATS, TASKS, TINY, make_batch  # noqa: E402
 
 from simplevla import load_policy  # noqa: E402
-from simplevla.envs import TabletopEnv  # noqa: E402
+from simplevla.envs.tabletop.env import TabletopEnv  # noqa: E402
 from simplevla.errors import SimplevlaError  # noqa: E402
-from simplevla.freetext import TryCommand, read_instruction_file  # noqa: E402
-from simplevla.models import PolicyConfig, make_policy  # noqa: E402
+from simplevla.eval.commands import TryCommand  # noqa: E402
+from simplevla.eval.freetext import read_instruction_file  # noqa: E402
+from simplevla.models import PolicyConfig, make_policy, save_policy  # noqa: E402
 from simplevla.models.config import FORMAT_VERSION  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory) -> Path:
-    return make_policy(PolicyConfig(**TINY), STATS, TASKS).save_pretrained(
-        tmp_path_factory.mktemp("c") / "ckpt"
-    )
+    return save_policy(make_policy(PolicyConfig(**TINY), STATS, TASKS), tmp_path_factory.mktemp("c") / "ckpt")
 
 
 @pytest.fixture

@@ -98,6 +98,7 @@ def test_a_killed_owner_frees_the_lock(tmp_path):
         pass
 
 
+@pytest.mark.slow
 def test_two_recordings_into_one_directory(tmp_path, capsys):
     out = tmp_path / "rec"
     common = ["--out", str(out), "--size", "32", "--no-progress", "--workers", "2"]
@@ -116,7 +117,7 @@ def test_two_recordings_into_one_directory(tmp_path, capsys):
 
 
 def test_dagger_is_refused_while_a_recording_writes_the_dataset(tmp_path):
-    from simplevla.data.dagger import dagger
+    from simplevla.collect.dagger import dagger
 
     with writer_lock(tmp_path / "ds", "record"):
         with pytest.raises(SimplevlaError, match="already writing it"):
@@ -128,9 +129,9 @@ import sys
 sys.path[:0] = [{training!r}, {tests!r}]
 from training_fakes import TINY, SlowSampler, tiny_cache
 from simplevla.models import PolicyConfig
-from simplevla.train import train
-from simplevla.training.config import TrainConfig
-from simplevla.training.data import make_source
+from simplevla.train.loop import train
+from simplevla.train.config import TrainConfig
+from simplevla.train.data import make_source
 
 cfg = TrainConfig(out={out!r}, steps=100000, save_every=5, batch_size=8, threads=1, warmup_steps=2, val_every=0)
 pcfg = PolicyConfig(**TINY, chunk_size=3, n_action_steps=2)
@@ -140,14 +141,15 @@ train(cfg, pcfg, data)
 """
 
 
+@pytest.mark.slow
 def test_a_second_train_on_one_run_directory(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(HERE / "training"))
     from training_fakes import TINY, tiny_cache
 
     from simplevla.models import PolicyConfig
-    from simplevla.train import train
-    from simplevla.training.config import TrainConfig
-    from simplevla.training.data import make_source
+    from simplevla.train.config import TrainConfig
+    from simplevla.train.data import make_source
+    from simplevla.train.loop import train
 
     run = tmp_path / "run"
     script = TRAIN_SCRIPT.format(training=str(HERE / "training"), tests=str(HERE), out=str(run))

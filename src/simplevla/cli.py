@@ -17,16 +17,16 @@ import tyro
 
 from simplevla.atomic import is_disk_full
 from simplevla.basics.commands import BasicsCommand
-from simplevla.bench import BenchCommand
-from simplevla.data.commands import DataCommand, RecordCommand
-from simplevla.data.dagger import DaggerCommand
+from simplevla.bench.speed import BenchCommand
+from simplevla.collect.commands import RecordCommand
+from simplevla.collect.dagger import DaggerCommand
+from simplevla.data.commands import DataCommand
 from simplevla.envs.commands import EnvCommand
 from simplevla.errors import SimplevlaError
-from simplevla.evaluate import EvalCommand
+from simplevla.eval.commands import EvalCommand, TryCommand
 from simplevla.export import ExportCommand
-from simplevla.freetext import TryCommand
 from simplevla.quickstart import QuickstartCommand
-from simplevla.train import TrainCommand
+from simplevla.train.loop import TrainCommand
 
 # One line per command: the same words as the README's command table (tests/test_docs.py checks both).
 COMMANDS: dict[str, str] = {

@@ -22,6 +22,7 @@ from torch import nn
 
 from simplevla import keys
 from simplevla.errors import SimplevlaError
+from simplevla.models import load_policy
 from simplevla.models.policy import queued_action
 
 INPUTS, OUTPUTS = ("image", "state", "instruction"), ("actions", "scores")
@@ -133,8 +134,6 @@ class ExportCommand:
     json: bool = False
 
     def run(self) -> dict:
-        from simplevla.models import load_policy
-
         policy = load_policy(self.policy)
         path = export_onnx(policy, self.onnx)
         session = OnnxPolicy(policy, path)

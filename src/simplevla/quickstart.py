@@ -15,7 +15,15 @@ import time
 from pathlib import Path
 
 from simplevla.atomic import atomic_write_json
+from simplevla.collect.commands import RecordCommand
+from simplevla.data import load_dataset
 from simplevla.errors import SimplevlaError
+from simplevla.eval.closed_loop import evaluate
+from simplevla.eval.freetext import evaluate_instructions, read_instruction_file
+from simplevla.eval.report import write_report
+from simplevla.models import PolicyConfig, load_policy
+from simplevla.train.config import TrainConfig
+from simplevla.train.loop import train
 
 # Sizes for the reference budget (17 minutes on a 2-core laptop-class CPU); other budgets scale them.
 REFERENCE_BUDGET_MIN = 17.0
@@ -96,8 +104,6 @@ def _stage(timings: dict[str, float], name: str, fn):
 
 def _record_or_reuse(record) -> dict:
     """Record the dataset, or reuse the one a previous quickstart left at the same place (validated)."""
-    from simplevla.data import load_dataset
-
     if not (record.out / "meta" / "info.json").exists():
         return record.run()
     info = load_dataset(record.out).meta.info
@@ -122,14 +128,6 @@ def _eval_summary(info: dict) -> dict:
 
 def run_quickstart(cfg: QuickstartCommand) -> dict:
     """Run every stage and write report.md; returns a summary (success per preset and split, timings)."""
-    from simplevla.data.commands import RecordCommand
-    from simplevla.evaluate import evaluate
-    from simplevla.freetext import evaluate_instructions, read_instruction_file
-    from simplevla.models import PolicyConfig, load_policy
-    from simplevla.report import write_report
-    from simplevla.train import train
-    from simplevla.training.config import TrainConfig
-
     out = cfg.out
     plan = cfg.plan()
     workers = cfg.workers or os.cpu_count() or 1

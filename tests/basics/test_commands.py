@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import typing
 
+import pytest
 import tyro
 
 from simplevla import cli
@@ -31,6 +32,7 @@ def test_parse_mlp_options() -> None:
     assert (cmd.epochs, cmd.hidden_dims, cmd.json) == (3, (32, 16), True)
 
 
+@pytest.mark.slow
 def test_cli_json_is_the_last_stdout_line(capsys, tmp_path) -> None:
     rc = cli.main(["basics", "mlp", "--epochs", "2", "--out-dir", str(tmp_path), "--no-progress", "--json"])
     out = capsys.readouterr()

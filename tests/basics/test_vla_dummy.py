@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from simplevla.basics import vla_dummy
 
 
+@pytest.mark.slow
 def test_random_targets_cannot_be_learned() -> None:
     r = vla_dummy(epochs=3, n_train=128, n_fresh=512, seed=1)
     assert len(r["epoch_losses"]) == 3

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from simplevla.atomic import atomic_dir
-from simplevla.data.format import tabletop_features
+from simplevla.data.format import dataset_features
 from simplevla.data.writer import DatasetWriter, make_episode
 
 TASKS = ["push the red block left", "touch the blue circle", "separate the two blocks"]
@@ -34,7 +34,7 @@ def write_synthetic(root: Path, lengths: list[int], size: int = 16) -> list[dict
     """Write a dataset of len(lengths) episodes; returns the raw arrays per episode (task under 'task')."""
     eps = []
     with atomic_dir(root) as tmp:
-        w = DatasetWriter(tmp, tabletop_features(size))
+        w = DatasetWriter(tmp, dataset_features(size))
         for e, n in enumerate(lengths):
             arrays = synthetic_episode(e, n, size)
             task = TASKS[e % len(TASKS)]

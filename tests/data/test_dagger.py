@@ -7,13 +7,13 @@ import pytest
 import torch
 
 from simplevla import keys
+from simplevla.collect.dagger import DAGGER_SEED_START, continuation, dagger
+from simplevla.collect.record import EnvSpec, record
 from simplevla.data import load_dataset
-from simplevla.data.dagger import DAGGER_SEED_START, continuation, dagger
-from simplevla.data.record import EnvSpec, record
-from simplevla.envs import Expert, TabletopEnv
-from simplevla.envs.expert import Phase
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert, Phase
 from simplevla.errors import SimplevlaError
-from simplevla.models import PolicyConfig, make_policy
+from simplevla.models import PolicyConfig, make_policy, save_policy
 
 STATS = {
     keys.STATE: {"min": [0.0, 0.0], "max": [1.0, 1.0], "mean": [0.5, 0.5], "std": [0.3, 0.3]},
@@ -59,7 +59,7 @@ def tiny_run(tmp_path):
         image_size=32, vision_channels=(8, 8), keypoints=4, text_dim=16, text_embed_dim=8, head_hidden=32,
         chunk_size=4, n_action_steps=2,
     )  # fmt: skip
-    ckpt = make_policy(cfg, STATS, load_dataset(data).meta.tasks).save_pretrained(tmp_path / "ckpt")
+    ckpt = save_policy(make_policy(cfg, STATS, load_dataset(data).meta.tasks), tmp_path / "ckpt")
     return data, ckpt
 
 

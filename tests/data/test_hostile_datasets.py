@@ -357,9 +357,18 @@ def dataset_and_outside(small_dataset, tmp_path):
     return root, outside
 
 
-def test_the_unmodified_copy_opens(dataset_and_outside):
+def test_the_unmodified_copy_opens(dataset_and_outside, small_dataset):
+    """The baseline every case mutates reads back exactly what was written, item by item and cached."""
     root, _ = dataset_and_outside
-    open_everything(root)
+    written = small_dataset[1]
+    ds = load_dataset(root)
+    for key in ("observation.image", "observation.state", "action"):
+        expected = np.concatenate([ep[key] for ep in written])  # (N, ...)
+        assert len(ds) == len(expected) > 0
+        np.testing.assert_array_equal(np.stack([ds[i][key] for i in range(len(ds))]), expected)
+    assert [ds[i]["task"] for i in range(len(ds))] == [ep["task"] for ep in written for _ in ep["action"]]
+    cache = build_cache(root)
+    np.testing.assert_array_equal(cache.images, np.concatenate([ep["observation.image"] for ep in written]))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -399,11 +408,15 @@ def video_dataset(fixtures_dir, tmp_path):
     return root, next((root / "videos").rglob("*.mp4"))
 
 
-def test_video_fixture_copy_opens(video_dataset):
+def test_video_fixture_copy_opens(video_dataset, fixtures_dir):
+    """The baseline the video cases mutate decodes to LeRobot's own frames (.expected.npz; lossy codec)."""
     root, _ = video_dataset
+    expected = np.load(fixtures_dir / "lerobot_v3_video.expected.npz")
     ds = load_dataset(root)
-    for i in range(len(ds)):
-        ds[i]
+    images = np.stack([ds[i]["observation.image"] for i in range(len(ds))])  # (N, H, W, 3)
+    assert images.dtype == np.uint8 and images.shape == expected["observation.image"].shape
+    assert np.abs(images.astype(np.float64) - expected["observation.image"]).mean() <= 2.0
+    np.testing.assert_array_equal(np.stack([ds[i]["action"] for i in range(len(ds))]), expected["action"])
 
 
 def test_video_shorter_than_its_index_is_refused(video_dataset):

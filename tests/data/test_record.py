@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from data_synth import write_synthetic
 
+from simplevla.collect.record import EnvSpec, run_episode
 from simplevla.data import load_dataset
-from simplevla.data.record import EnvSpec, run_episode
 
 
 class _FakeEnv:
@@ -75,8 +75,8 @@ _KILL_SCRIPT = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     import simplevla.data.writer as writer
     from data_synth import TASKS, synthetic_episode
-    from simplevla.data.format import tabletop_features
-    from simplevla.data.record import write_dataset
+    from simplevla.data.format import dataset_features
+    from simplevla.collect.record import write_dataset
     writer.ROW_GROUP_FRAMES = 16  # flush often, so the kill lands with parquet half-written
     out, resume = Path(sys.argv[2]), sys.argv[3] == "1"
     keep = writer.episodes_of(__import__("simplevla.data").data.load_dataset(out)) if resume else ()
@@ -85,7 +85,7 @@ _KILL_SCRIPT = textwrap.dedent("""
             yield writer.make_episode(TASKS[e % 3], synthetic_episode(e, 6))
             print("episode", e, flush=True)
             time.sleep(0.005)
-    write_dataset(out, tabletop_features(16), gen(), {}, keep=keep)
+    write_dataset(out, dataset_features(16), gen(), {}, keep=keep)
 """)
 
 
@@ -107,6 +107,7 @@ def _record_and_kill(out: Path, resume: bool) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("resume", [False, True])
 def test_sigkill_mid_recording_leaves_previous_or_nothing(tmp_path, resume):
     out = tmp_path / "ds"
@@ -124,15 +125,15 @@ def test_sigkill_mid_recording_leaves_previous_or_nothing(tmp_path, resume):
 def test_resume_core_keeps_old_episodes_and_appends(tmp_path):
     from data_synth import TASKS, synthetic_episode
 
-    from simplevla.data.format import tabletop_features
-    from simplevla.data.record import write_dataset
+    from simplevla.collect.record import write_dataset
+    from simplevla.data.format import dataset_features
     from simplevla.data.writer import episodes_of, make_episode
 
     out = tmp_path / "ds"
     old = write_synthetic(out, [4, 6, 5])
     new = [make_episode(TASKS[1], synthetic_episode(10 + e, 3)) for e in range(2)]
     info = write_dataset(
-        out, tabletop_features(16), iter(new), {"seed_ranges": [[0, 5]]}, keep=episodes_of(load_dataset(out))
+        out, dataset_features(16), iter(new), {"seed_ranges": [[0, 5]]}, keep=episodes_of(load_dataset(out))
     )
     ds = load_dataset(out)
     assert info["total_episodes"] == 5 and len(ds) == 21

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from simplevla.data.commands import RecordCommand
+from simplevla.collect.commands import RecordCommand
 from simplevla.errors import SimplevlaError
 
 
 @pytest.mark.parametrize(
     "kwargs, needle",
     [
-        (dict(env="mujoco"), "--env must be 'tabletop' or 'metaworld'"),
+        (dict(env="mujoco"), "--env must be one of ['tabletop', 'metaworld']"),
         (dict(tasks=("reach",)), "with --env tabletop use --families"),
         (dict(env="metaworld", families=("reach",)), "with --env metaworld use --tasks"),
         (dict(env="metaworld", tasks=("fly",)), "unknown or empty ['fly']"),

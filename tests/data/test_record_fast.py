@@ -8,12 +8,12 @@ import pyarrow.parquet as pq
 from data_synth import TASKS, synthetic_episode
 
 from simplevla import envs
-from simplevla.data.format import tabletop_features
+from simplevla.collect.record import EnvSpec, run_episode
+from simplevla.data.format import dataset_features
 from simplevla.data.png import channel_hist, encode_png, encode_pngs, frames_hist
-from simplevla.data.record import EnvSpec, run_episode
 from simplevla.data.stats import index_columns, index_stats, lowdim_stats, lowdim_stats_many, serialize_stats
 from simplevla.data.writer import DatasetWriter, make_episode
-from simplevla.envs.render import Renderer
+from simplevla.envs.tabletop.render import Renderer
 
 
 class _PlainExpert(envs.Expert):
@@ -65,7 +65,7 @@ def test_index_columns_match_per_episode_index_stats():
 
 
 def test_episodes_table_stats_match_recomputed(tmp_path):
-    writer = DatasetWriter(tmp_path, tabletop_features(16))
+    writer = DatasetWriter(tmp_path, dataset_features(16))
     eps = [make_episode(TASKS[e % 3], synthetic_episode(e, 3 + e)) for e in range(4)]
     for ep in eps:
         writer.add_episode(ep)

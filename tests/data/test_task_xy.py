@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from simplevla import keys
+from simplevla.collect.record import EnvSpec, record
 from simplevla.data import WindowSampler, build_cache, load_dataset
-from simplevla.data.record import EnvSpec, record
-from simplevla.envs import Expert, TabletopEnv
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert
 from simplevla.errors import SimplevlaError
 
 
@@ -54,7 +55,7 @@ def test_plain_recordings_have_no_aux_feature_and_resume_must_match(tmp_path, xy
 
 def test_push_direction_goal_stays_the_task_distance_ahead(xy_data):
     """Where the object started is not in the frame, so the goal is read relative to where it is now."""
-    from simplevla.envs.tasks import DIRECTIONS
+    from simplevla.envs.tabletop.tasks import DIRECTIONS
 
     ds = load_dataset(xy_data)
     xy, ends = ds.columns[keys.TASK_XY], ds.episode_ends

@@ -8,7 +8,10 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import simplevla  # noqa: F401  (registers simplevla/Tabletop-v0)
-from simplevla.envs import EVAL_SEED_START, FAMILIES, RECORD_SEED_START, TabletopEnv, to_batch
+from simplevla.envs import EVAL_SEED_START, RECORD_SEED_START
+from simplevla.envs.batch import to_batch
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.tasks import FAMILIES
 
 
 def test_check_env_passes():

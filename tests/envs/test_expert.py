@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simplevla.envs import FAMILIES, Expert, Phase, TabletopEnv
 from simplevla.envs.commands import expert_success
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert, Phase
+from simplevla.envs.tabletop.tasks import FAMILIES
 
 
 @pytest.mark.parametrize("family", FAMILIES)

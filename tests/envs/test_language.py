@@ -7,7 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from simplevla.envs import TabletopEnv, language
+from simplevla.envs.tabletop import language
+from simplevla.envs.tabletop.env import TabletopEnv
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +32,7 @@ def _has_heldout_word(text: str) -> bool:
     return any(re.search(rf"\b{re.escape(w)}\b", text) for w in language.heldout_words())
 
 
+@pytest.mark.slow
 def test_train_enumeration_has_no_heldout_words(enumerated):
     assert not any(_has_heldout_word(t) for t in enumerated["train"])
     heldout_prefixes = [

@@ -6,7 +6,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from simplevla.envs.metaworld_render import select_gl  # noqa: E402
+from simplevla.envs.metaworld.render import select_gl  # noqa: E402
 
 select_gl()  # before `metaworld` imports MuJoCo, which reads MUJOCO_GL once
 pytest.importorskip(
@@ -15,9 +15,10 @@ pytest.importorskip(
 )
 
 import simplevla  # noqa: E402,F401  (registers simplevla/MetaWorld-v0)
-from simplevla.envs import mt10, to_batch  # noqa: E402
-from simplevla.envs.metaworld_env import MetaWorldEnv  # noqa: E402
-from simplevla.envs.metaworld_expert import MetaWorldExpert  # noqa: E402
+from simplevla.envs.batch import to_batch  # noqa: E402
+from simplevla.envs.metaworld import tasks as mt10  # noqa: E402
+from simplevla.envs.metaworld.env import MetaWorldEnv  # noqa: E402
+from simplevla.envs.metaworld.expert import MetaWorldExpert  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +92,7 @@ def test_scripted_expert_solves_reach(env):
     assert info["is_success"] and term
 
 
+@pytest.mark.slow
 def test_gym_make_cycles_tasks_by_seed():
     env = gym.make("simplevla/MetaWorld-v0", tasks=["reach", "drawer-close"], size=32)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simplevla.envs import mt10
+from simplevla.envs.metaworld import tasks as mt10
 
 
 def test_mt10_tasks_and_lerobot_wording():
@@ -39,7 +39,7 @@ def test_rich_wording_holds_no_heldout_word_or_stem():
     training description lacks, and the rich split draws LeRobot's description and those paraphrases."""
     import re
 
-    from simplevla.envs.wording import _related
+    from simplevla.envs.tabletop.wording import _related
 
     def words(text: str) -> set[str]:
         return set(re.findall(r"[a-z]+", text.lower()))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simplevla.envs import TabletopEnv, reading, wording
+from simplevla.envs.tabletop import reading, wording
+from simplevla.envs.tabletop.env import TabletopEnv
 
 
 def _scene(env: TabletopEnv) -> list[list[str]]:

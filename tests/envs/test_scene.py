@@ -6,8 +6,9 @@ import itertools
 
 import numpy as np
 
-from simplevla.envs import TabletopEnv, scene
-from simplevla.envs.render import _inside, shape_masks
+from simplevla.envs.tabletop import scene
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.render import _inside, shape_masks
 
 
 def _overlap(shape_a: str, a: np.ndarray, shape_b: str, b: np.ndarray) -> bool:

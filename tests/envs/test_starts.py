@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from simplevla.data.record import EnvSpec, _tabletop_rollout
-from simplevla.envs import Expert, TabletopEnv
-from simplevla.envs.starts import FRONT_GAP, FRONT_MAX_ANGLE, place_in_front
+from simplevla.collect.record import EnvSpec, _tabletop_rollout
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert
+from simplevla.envs.tabletop.starts import FRONT_GAP, FRONT_MAX_ANGLE, place_in_front
 
 PUSHING = ("push_to_place", "push_direction", "push_next_to", "separate")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simplevla.envs import TabletopEnv, language, scene, wording
+from simplevla.envs.tabletop import language, scene, wording
+from simplevla.envs.tabletop.env import TabletopEnv
 
 OWN_FILE = Path(__file__).parents[2] / "experiments" / "own_wording.tsv"
 
@@ -23,6 +24,7 @@ def _digest(strings: set[str]) -> str:
     return hashlib.sha256("\n".join(sorted(strings)).encode()).hexdigest()[:16]
 
 
+@pytest.mark.slow
 def test_core_splits_are_unchanged():
     """The held-out strings (and the core training ones) stay exactly those every earlier figure used."""
     assert _digest(language.enumerate_instructions("train")) == "26a8c717344691eb"
@@ -57,6 +59,7 @@ def test_extension_words_pass_the_exclusion_rule(core_train_words):
                 assert not wording.is_excluded(w), (slot, phrase, w)
 
 
+@pytest.mark.slow
 def test_rich_samples_hold_no_heldout_or_own_word(core_train_words, rich_samples):
     heldout = wording.heldout_only_words()
     own = wording.OWN_WORDS
@@ -80,6 +83,7 @@ def test_rich_grammar_is_varied_and_includes_the_core(rich_samples):
     assert all(len(ts) >= 8 for ts in wording.TEMPLATES.values())
 
 
+@pytest.mark.slow
 def test_own_wording_words_are_listed(core_train_words):
     """The frozen own-wording file's new words are all in OWN_WORDS, so training text never has them."""
     rows = [ln.split("\t") for ln in OWN_FILE.read_text().splitlines() if ln and not ln.startswith("#")]

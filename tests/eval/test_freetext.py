@@ -13,18 +13,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 from model_helpers import STATS, TASKS, TINY  # noqa: E402
 
 from simplevla.cli import main  # noqa: E402
-from simplevla.envs import TabletopEnv  # noqa: E402
+from simplevla.envs.tabletop.env import TabletopEnv  # noqa: E402
 from simplevla.errors import SimplevlaError  # noqa: E402
-from simplevla.evaluate import evaluate  # noqa: E402
-from simplevla.freetext import evaluate_instructions, read_instruction_file  # noqa: E402
-from simplevla.models import PolicyConfig, make_policy  # noqa: E402
+from simplevla.eval.closed_loop import evaluate  # noqa: E402
+from simplevla.eval.freetext import evaluate_instructions, read_instruction_file  # noqa: E402
+from simplevla.models import PolicyConfig, make_policy, save_policy  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     policy = make_policy(PolicyConfig(**{**TINY, "image_size": 32}), STATS, TASKS)  # the env renders >= 32
-    return policy.save_pretrained(tmp_path_factory.mktemp("policy") / "ckpt")
+    return save_policy(policy, tmp_path_factory.mktemp("policy") / "ckpt")
 
 
 def test_instruction_file_reads_tsv_json_and_comments(tmp_path):
@@ -83,6 +83,7 @@ def test_instruction_replaces_the_wording_and_the_task_judges(ckpt, tmp_path):
     assert json.loads((tmp_path / "out" / "eval_info.json").read_text())["split"] == "instruction_file"
 
 
+@pytest.mark.slow
 def test_eval_instruction_file_and_try_through_the_cli(ckpt, tmp_path, capsys):
     f = tmp_path / "mine.tsv"
     f.write_text("separate\t5\tsplit the two touching pieces\n")
@@ -129,7 +130,7 @@ def test_heldout_eval_reports_parts(ckpt, tmp_path):
 def test_async_vector_env_gives_the_sync_results(ckpt, tmp_path):
     from simplevla import load_policy
 
-    kw = dict(families=("reach", "push_direction"), episodes=3, envs=2, videos=1, max_steps=6, progress=False)
+    kw = dict(groups=("reach", "push_direction"), episodes=3, envs=2, videos=1, max_steps=6, progress=False)
     sync = evaluate(load_policy(ckpt), tmp_path / "s", **kw)
     asyn = evaluate(load_policy(ckpt), tmp_path / "a", vector="async", **kw)
     assert asyn["per_episode"] == sync["per_episode"]

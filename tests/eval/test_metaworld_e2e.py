@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from simplevla.envs.metaworld_render import select_gl
+from simplevla.envs.metaworld.render import select_gl
 
 select_gl()  # before `metaworld` imports MuJoCo, which reads MUJOCO_GL once
 pytest.importorskip(
@@ -15,13 +15,13 @@ pytest.importorskip(
     reason="Meta-World is not installed: `make install-metaworld` (pip install -e '.[metaworld]')",
 )
 
-from simplevla.data.commands import RecordCommand  # noqa: E402
+from simplevla.collect.commands import RecordCommand  # noqa: E402
 from simplevla.data.reader import load_dataset  # noqa: E402
-from simplevla.envs import mt10  # noqa: E402
-from simplevla.evaluate import evaluate  # noqa: E402
+from simplevla.envs.metaworld import tasks as mt10  # noqa: E402
+from simplevla.eval.closed_loop import evaluate  # noqa: E402
 from simplevla.models import PolicyConfig, load_policy  # noqa: E402
-from simplevla.train import train  # noqa: E402
-from simplevla.training.config import TrainConfig  # noqa: E402
+from simplevla.train.config import TrainConfig  # noqa: E402
+from simplevla.train.loop import train  # noqa: E402
 
 TINY_MW = dict(
     image_size=32,
@@ -37,6 +37,7 @@ TINY_MW = dict(
 )
 
 
+@pytest.mark.slow
 def test_record_train_eval_metaworld(tmp_path):
     data = tmp_path / "mw"
     summary = RecordCommand(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from PIL import Image
 
 from simplevla.cli import main
-from simplevla.envs import FAMILIES
+from simplevla.envs.tabletop.tasks import FAMILIES
 
 
+@pytest.mark.slow
 def test_quickstart_tiny_writes_every_output(tmp_path, capsys) -> None:
     out = tmp_path / "qs"
     assert (
@@ -58,6 +60,7 @@ def test_quickstart_tiny_writes_every_output(tmp_path, capsys) -> None:
         assert needle in report
 
 
+@pytest.mark.slow
 def test_quickstart_rerun_reuses_data_and_finished_runs(tmp_path, capsys) -> None:
     out = tmp_path / "qs"
     args = ["quickstart", "--out", str(out), "--tiny", "--workers", "1", "--eval-envs", "5", "--videos", "0"]

@@ -13,8 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 from model_helpers import STATS, TINY, make_batch  # noqa: E402
 
 from simplevla import keys  # noqa: E402
-from simplevla.envs import reading  # noqa: E402
-from simplevla.evaluate import add_understanding, evaluate, understanding  # noqa: E402
+from simplevla.envs.tabletop import reading  # noqa: E402
+from simplevla.eval.closed_loop import evaluate  # noqa: E402
+from simplevla.eval.metrics import add_understanding, understanding  # noqa: E402
 from simplevla.models import PolicyConfig, make_policy  # noqa: E402
 
 
@@ -78,7 +79,7 @@ def test_parse_head_learns_the_labels(parse_policy):
 
 def test_eval_info_understood_flags_match_the_readings(parse_policy, tmp_path):
     policy = parse_policy[0]
-    info = evaluate(policy, tmp_path, families=("reach", "push_direction"), episodes=4, envs=4, videos=0,
+    info = evaluate(policy, tmp_path, groups=("reach", "push_direction"), episodes=4, envs=4, videos=0,
                     max_steps=2, progress=False)  # fmt: skip
     eps = info["per_episode"]
     assert all(isinstance(e["understood"], bool) and e["reading"] for e in eps)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from simplevla.evaluate import _summary, wilson_interval
+from simplevla.eval.metrics import summary, wilson_interval
 from simplevla.media import caption_frame, plot_success_bars, write_frame_strip, write_rollout_video
 
 
@@ -45,14 +45,14 @@ def test_video_and_bars_written(tmp_path) -> None:
         pixels = np.asarray(im.convert("RGB"))
     assert {0, 180}.issubset(set(pixels[-20, :, 0].tolist()))  # the first and the last frame are in it
     # 50/50 successes: the interval's upper end rounds to just below 100, which once made a negative error bar
-    groups = {"reach": _summary([True] * 50), "separate": _summary([False] * 3 + [True] * 7)}
+    groups = {"reach": summary([True] * 50), "separate": summary([False] * 3 + [True] * 7)}
     png = plot_success_bars(groups, tmp_path / "bars.png")
     with Image.open(png) as im:
         assert im.size[0] > 100 and im.size[1] > 100
 
 
 def test_to_batch_rejects_empty_instructions_and_nan_state() -> None:
-    from simplevla.envs import to_batch
+    from simplevla.envs.batch import to_batch
 
     obs = {"pixels": np.zeros((8, 8, 3), np.uint8), "agent_pos": np.array([0.5, 0.5], np.float32)}
     assert to_batch(obs, "reach the red circle")["observation.image"].shape == (1, 3, 8, 8)

@@ -14,7 +14,7 @@ from safetensors.torch import save_file
 from simplevla import load_policy
 from simplevla.cli import main
 from simplevla.errors import SimplevlaError
-from simplevla.models import PolicyConfig, make_policy
+from simplevla.models import PolicyConfig, make_policy, save_policy
 
 RAN = []
 
@@ -28,7 +28,7 @@ class Payload:
 
 @pytest.fixture()
 def ckpt(tmp_path):
-    return make_policy(PolicyConfig(**TINY), STATS, TASKS).save_pretrained(tmp_path / "ckpt")
+    return save_policy(make_policy(PolicyConfig(**TINY), STATS, TASKS), tmp_path / "ckpt")
 
 
 def _refused(ckpt, needle: str) -> None:

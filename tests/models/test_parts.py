@@ -15,7 +15,7 @@ from simplevla.models.config import LEGACY_DEFAULTS, PolicyConfig
 from simplevla.models.fusion import FiLMGenerator
 from simplevla.models.heads import ChunkHead, TanhHead
 from simplevla.models.normalize import Normalizer
-from simplevla.models.text import LSTMText
+from simplevla.models.text.lstm import LSTMText
 from simplevla.models.tokenizer import WordTokenizer
 from simplevla.models.vision import ConvNet, SpatialSoftmax, TutorialVision
 from simplevla.models.wrist import WristNet, crop_around
@@ -79,7 +79,7 @@ def test_spatial_softmax_offsets_shift_the_peak_by_at_most_one_cell():
 
 
 def test_configs_written_before_new_fields_load_as_they_were():
-    old = PolicyConfig().to_dict()
+    old = PolicyConfig(state_dim=2, action_dim=2).to_dict()  # a saved config sets every field
     for name in LEGACY_DEFAULTS:
         del old[name]
     cfg = PolicyConfig.from_dict(old)

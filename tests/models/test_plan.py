@@ -8,7 +8,7 @@ from model_helpers import STATS, TASKS, TINY, make_batch
 
 from simplevla import keys, load_policy
 from simplevla.errors import SimplevlaError
-from simplevla.models import PolicyConfig, make_policy
+from simplevla.models import PolicyConfig, make_policy, save_policy
 from simplevla.models.plan import PLAN_DIM, PLAN_SCALE, plan_features
 
 
@@ -55,9 +55,9 @@ def test_only_the_aux_loss_trains_the_plan_reader(tmp_path):
     policy.zero_grad()
     loss.backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in policy.aux.parameters())
-    policy.eval().save_pretrained(tmp_path / "ckpt")
+    save_policy(policy.eval(), tmp_path / "ckpt")
     loaded = load_policy(tmp_path / "ckpt")
-    assert loaded.config == cfg
+    assert loaded.config == policy.config and policy.config.state_dim == 2  # the stats' size
     assert torch.equal(policy.predict_action_chunk(batch), loaded.predict_action_chunk(batch))
     read = loaded.read_task_xy(batch)  # (B, 4) table units
     assert read.shape == (6, 4) and torch.equal(read, policy.read_task_xy(batch))

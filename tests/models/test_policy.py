@@ -11,7 +11,7 @@ from model_helpers import STATS, TASKS, TINY, TINY_SIMPLE, make_batch
 
 from simplevla import keys, load_policy
 from simplevla.errors import SimplevlaError
-from simplevla.models import PolicyConfig, make_policy, num_params
+from simplevla.models import PolicyConfig, make_policy, num_params, save_policy
 from simplevla.models.policy import VLAPolicy
 
 
@@ -28,7 +28,7 @@ def test_presets_full_size_shapes(preset):
 
 
 def test_simple_preset_is_the_tutorial_architecture():
-    from simplevla.basics.tutorial_vla import SimpleVLA
+    from simplevla.models.tutorial import SimpleVLA
 
     cfg = PolicyConfig(preset="simple")
     policy = make_policy(cfg, STATS, TASKS)
@@ -106,7 +106,7 @@ def test_save_load_gives_identical_actions(tmp_path, extra):
     torch.manual_seed(1)
     cfg = PolicyConfig(**TINY, **extra)
     policy = make_policy(cfg, STATS, TASKS).eval()
-    policy.save_pretrained(tmp_path / "ckpt")
+    save_policy(policy, tmp_path / "ckpt")
     assert {p.name for p in (tmp_path / "ckpt").iterdir()} == {
         "config.json",
         "model.safetensors",
@@ -114,7 +114,7 @@ def test_save_load_gives_identical_actions(tmp_path, extra):
         "stats.json",
     }
     loaded = load_policy(tmp_path / "ckpt")
-    assert loaded.config == cfg and not loaded.training
+    assert loaded.config == policy.config and not loaded.training
     batch = make_batch(cfg, batch_size=5)
     batch[keys.TASK][0] = "push the purple thing"  # unseen words go through <unk> in both
     torch.manual_seed(2)  # the flow head samples: the same noise must give the same chunk
@@ -156,7 +156,7 @@ def test_wrong_image_size_and_bad_config_are_clear_errors():
 
 
 def test_incompatible_checkpoint_version_is_a_clear_error(tmp_path):
-    make_policy(PolicyConfig(**TINY), STATS, TASKS).save_pretrained(tmp_path)
+    save_policy(make_policy(PolicyConfig(**TINY), STATS, TASKS), tmp_path)
     meta = json.loads((tmp_path / "config.json").read_text())
     meta["format_version"] = 999
     (tmp_path / "config.json").write_text(json.dumps(meta))
@@ -251,7 +251,7 @@ def test_aux_probe_learns_task_xy_and_needs_the_feature():
 
 def test_relative_keypoints_use_the_renderers_image_convention():
     """The effector's brightest pixel, read as a spatial-softmax coordinate, sits at the effector."""
-    from simplevla.envs import TabletopEnv
+    from simplevla.envs.tabletop.env import TabletopEnv
     from simplevla.models.vision import SpatialSoftmax
 
     env = TabletopEnv(size=64)
@@ -308,7 +308,7 @@ def test_eval_text_cache_matches_the_encoder_and_follows_weight_changes():
 def test_retired_text_encoders_are_refused_with_their_release(tmp_path):
     """A checkpoint naming an encoder that left the code says which release had it."""
     policy = make_policy(PolicyConfig(**TINY), STATS, TASKS)
-    ckpt = policy.save_pretrained(tmp_path / "ckpt")
+    ckpt = save_policy(policy, tmp_path / "ckpt")
     meta = json.loads((ckpt / "config.json").read_text())
     for retired in ("minilm", "minilm_words"):
         meta["policy"]["text"] = retired

@@ -15,13 +15,10 @@ from model_helpers import STATS, TASKS, TINY, make_batch  # noqa: E402
 
 from simplevla import load_policy  # noqa: E402
 from simplevla.errors import SimplevlaError  # noqa: E402
-from simplevla.models import (  # noqa: E402
-    PolicyConfig,
-    make_policy,
-    wordvec,  # noqa: E402
-)
-from simplevla.models import checkpoint as checkpoint_mod  # noqa: E402
-from simplevla.models.text import WordLlamaText  # noqa: E402
+from simplevla.models import PolicyConfig, make_policy, save_policy  # noqa: E402
+from simplevla.models import io as checkpoint_mod  # noqa: E402
+from simplevla.models.text import wordvec  # noqa: E402
+from simplevla.models.text.wordllama import SnapText, WordLlamaText  # noqa: E402
 
 
 @pytest.fixture()
@@ -85,7 +82,7 @@ def test_wordllama_policy_saves_loads_and_records_the_package(tmp_path, extra):
     loss, _ = policy(batch)
     loss.backward()
     policy.eval()
-    ckpt = policy.save_pretrained(tmp_path / "ckpt")
+    ckpt = save_policy(policy, tmp_path / "ckpt")
     meta = json.loads((ckpt / "config.json").read_text())
     assert meta["text_encoder"] == {
         "package": "wordllama",
@@ -100,7 +97,7 @@ def test_wordllama_policy_saves_loads_and_records_the_package(tmp_path, extra):
 
 def test_missing_package_is_a_clear_error(tmp_path, monkeypatch):
     cfg = PolicyConfig(**TINY, text="wordllama")
-    ckpt = make_policy(cfg, STATS, TASKS).save_pretrained(tmp_path / "ckpt")
+    ckpt = save_policy(make_policy(cfg, STATS, TASKS), tmp_path / "ckpt")
     monkeypatch.setattr(checkpoint_mod, "installed_version", lambda package: None)
     with pytest.raises(SimplevlaError, match=r"config\.json: policy\.text is 'wordllama'.*not installed"):
         load_policy(ckpt)
@@ -114,7 +111,7 @@ def test_missing_package_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_version_mismatch_warns(tmp_path, monkeypatch):
-    ckpt = make_policy(PolicyConfig(**TINY, text="wordllama"), STATS, TASKS).save_pretrained(tmp_path / "c")
+    ckpt = save_policy(make_policy(PolicyConfig(**TINY, text="wordllama"), STATS, TASKS), tmp_path / "c")
     monkeypatch.setattr(checkpoint_mod, "installed_version", lambda package: "9.9.9")
     with pytest.warns(UserWarning, match="trained with wordllama"):
         load_policy(ckpt)
@@ -129,7 +126,7 @@ def test_snap_reads_training_words_as_themselves_and_unseen_words_as_neighbours(
     from simplevla.models.tokenizer import WordTokenizer
 
     vocab = WordTokenizer.from_tasks(["push the circle left", "move the triangle down", "go to the square"])
-    enc = WordLlamaText(hidden_dim=8, vocab=vocab, snap=0.02)
+    enc = SnapText(hidden_dim=8, vocab=vocab, snap=0.02)
     known = vocab.vocab[2:]
     weights = enc.word_vectors(" ".join(known))  # (W, K): one row per word
     assert torch.all(weights.argmax(-1) == torch.arange(len(known)))  # each training word is itself
@@ -149,12 +146,12 @@ def test_default_preset_snaps_and_other_encoders_drop_it():
 
 
 def test_lstm_state_read_from_the_padded_run_equals_the_packed_one():
-    from simplevla.models.text import _last_state
+    from simplevla.models.text.sequences import last_state
 
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(5, 7, batch_first=True)
     seqs = [torch.randn(n, 5) for n in (3, 1, 4)]
     x = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True)  # (3, 4, 5)
     with torch.no_grad():
-        packed, padded = _last_state(lstm, x, seqs, packed=True), _last_state(lstm, x, seqs, packed=False)
+        packed, padded = last_state(lstm, x, seqs, packed=True), last_state(lstm, x, seqs, packed=False)
     assert torch.allclose(packed, padded, atol=1e-6)

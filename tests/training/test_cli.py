@@ -49,6 +49,7 @@ def _train(dataset, run, *extra, capsys=None):
     return rc, json.loads(capsys.readouterr().out.strip().splitlines()[-1]) if capsys and rc == 0 else None
 
 
+@pytest.mark.slow
 def test_train_cli_writes_run_layout_and_resumes(dataset, tmp_path, capsys):
     run = tmp_path / "run"
     rc, out = _train(dataset, run, "--steps", "4", "--save-every", "2", capsys=capsys)

@@ -13,10 +13,10 @@ from simplevla import keys
 from simplevla.data import WindowSampler
 from simplevla.errors import SimplevlaError
 from simplevla.models import PolicyConfig
-from simplevla.train import train
-from simplevla.training.config import TrainConfig
-from simplevla.training.data import make_source
-from simplevla.training.device_data import DeviceSampler, cache_bytes, fits
+from simplevla.train.config import TrainConfig
+from simplevla.train.data import make_source
+from simplevla.train.device_data import DeviceSampler, cache_bytes, fits
+from simplevla.train.loop import train
 
 
 @pytest.mark.parametrize("n_obs_steps", [1, 2])
@@ -44,6 +44,7 @@ def _run(out, data_device: str) -> dict:
     return train(cfg, pcfg, make_source(tiny_cache(), pcfg, val_fraction=0.2, seed=0))
 
 
+@pytest.mark.slow
 def test_training_from_the_device_copy_matches_the_host_path(tmp_path):
     _run(tmp_path / "host", "host")
     _run(tmp_path / "device", "device")

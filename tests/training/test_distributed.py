@@ -9,14 +9,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 from training_fakes import TINY_SIMPLE, tiny_cache, tiny_train_config
 
 from simplevla.models import PolicyConfig
-from simplevla.train import train
-from simplevla.training.config import TrainConfig
-from simplevla.training.data import make_source
+from simplevla.train.config import TrainConfig
+from simplevla.train.data import make_source
+from simplevla.train.loop import train
 
 HERE = Path(__file__).parent
 STEPS, SAVE_EVERY, PER_RANK_BATCH = 6, 3, 4
@@ -32,8 +33,8 @@ import os, sys
 sys.path[:0] = [{here!r}, {tests!r}]
 from training_fakes import tiny_cache, tiny_train_config
 from simplevla.models import PolicyConfig
-from simplevla.train import train
-from simplevla.training.data import make_source
+from simplevla.train.loop import train
+from simplevla.train.data import make_source
 
 class DieOnRank1:
     def __init__(self, inner): self.inner = inner
@@ -95,6 +96,7 @@ def _weights(run: Path, step: int) -> dict[str, torch.Tensor]:
     return load_file(str(run / "checkpoints" / f"{step:06d}" / "model.safetensors"))
 
 
+@pytest.mark.slow
 def test_two_processes_match_one_process_with_the_global_batch_and_resume_exactly(tmp_path):
     ddp = tmp_path / "ddp"
     proc = _torchrun(ddp)
@@ -135,6 +137,7 @@ def test_two_processes_match_one_process_with_the_global_batch_and_resume_exactl
     assert all(torch.equal(again[k], a[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_a_rank_that_dies_ends_the_job(tmp_path):
     proc = _torchrun(tmp_path / "dies", die=True, timeout=150)
     assert proc.returncode != 0

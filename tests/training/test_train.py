@@ -20,10 +20,10 @@ from training_fakes import TINY, tiny_cache, tiny_train_config
 from simplevla import keys, load_policy
 from simplevla.errors import SimplevlaError
 from simplevla.models import PolicyConfig
-from simplevla.train import train
-from simplevla.training.checkpointing import latest_checkpoint
-from simplevla.training.config import TrainConfig
-from simplevla.training.data import make_source
+from simplevla.train.checkpointing import latest_checkpoint
+from simplevla.train.config import TrainConfig
+from simplevla.train.data import make_source
+from simplevla.train.loop import train
 
 HERE = Path(__file__).parent
 
@@ -52,6 +52,7 @@ def _assert_same(a: dict, b: dict) -> None:
         assert torch.equal(a[k], b[k]), k
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ema_decay", [0.0, 0.9])
 def test_resume_is_exact(tmp_path, ema_decay):
     full = _run(tmp_path / "full", 8, 4, ema_decay=ema_decay)
@@ -125,8 +126,8 @@ import sys
 sys.path[:0] = [{here!r}, {tests!r}]  # training_fakes, and the tiny_policy it imports
 from training_fakes import TINY, SlowSampler, tiny_cache, tiny_train_config
 from simplevla.models import PolicyConfig
-from simplevla.train import train
-from simplevla.training.data import make_source
+from simplevla.train.loop import train
+from simplevla.train.data import make_source
 
 cfg = tiny_train_config({out!r}, steps=40, save_every=5)
 pcfg = PolicyConfig(**TINY, chunk_size=3, n_action_steps=2)
@@ -136,6 +137,7 @@ train(cfg, pcfg, data)
 """
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_matches_uninterrupted(tmp_path):
     run = tmp_path / "killed"
     script = textwrap.dedent(KILL_SCRIPT.format(here=str(HERE), tests=str(HERE.parent), out=str(run)))
@@ -178,6 +180,7 @@ def test_tensorboard_flag_needs_its_extra_or_writes_events(tmp_path):
         assert any((tmp_path / "tensorboard").iterdir())
 
 
+@pytest.mark.slow
 def test_resume_keeps_the_checkpoint_vocabulary_when_the_dataset_grew(tmp_path):
     _run(tmp_path, 2, 2)
     cfg, pcfg = _cfgs(tmp_path, 4, 2, resume=True)

@@ -15,7 +15,7 @@ from tiny_policy import TINY, TINY_SIMPLE  # noqa: F401  (re-exported to the tes
 
 from simplevla import keys
 from simplevla.data import TrainingCache
-from simplevla.training.config import TrainConfig
+from simplevla.train.config import TrainConfig
 
 TASKS = ["push the red block left", "reach the blue circle", "move the green star to the top"]
 
@@ -93,9 +93,9 @@ class SlowSampler:
 def write_dataset(root: Path, n_episodes: int = 6, length: int = 10, size: int = 16) -> Path:
     """The same episodes written as a real LeRobotDataset v3.0 (PNG images) by simplevla's writer."""
     from simplevla.data import DatasetWriter, make_episode
-    from simplevla.data.format import tabletop_features
+    from simplevla.data.format import dataset_features
 
-    writer = DatasetWriter(root, tabletop_features(size, task_xy=True))
+    writer = DatasetWriter(root, dataset_features(size, task_xy=True))
     for e in episodes(n_episodes, length, size):
         n = len(e["states"])
         done = np.zeros((n, 1), bool)

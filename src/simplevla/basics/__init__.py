@@ -8,7 +8,7 @@
     vla_shapes()   the tutorial's SimpleVLA and the shapes of its example batch
     vla_dummy()    the tutorial's training loop on random data, which cannot be learned
 
-The tutorial's VLA parts live in `simplevla.basics.tutorial_vla` for reuse by the models area.
+The tutorial's VLA parts live in `simplevla.models.tutorial` for reuse by the models area.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from __future__ import annotations
 from simplevla.basics.digits_mlp import TutorialMLP, mlp
 from simplevla.basics.gradients import autograd, backprop
 from simplevla.basics.neurons import activations, perceptron
-from simplevla.basics.tutorial_vla import ActionDecoder, LanguageEncoder, SimpleVLA, VisionEncoder
 from simplevla.basics.vla_lessons import vla_dummy, vla_shapes
+from simplevla.models.tutorial import ActionDecoder, LanguageEncoder, SimpleVLA, VisionEncoder
 
 __all__ = [
     "ActionDecoder",

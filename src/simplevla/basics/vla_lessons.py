@@ -15,8 +15,8 @@ import torch
 from torch import nn
 
 from simplevla.basics.seeding import one_thread, seed_everything
-from simplevla.basics.tutorial_vla import SimpleVLA
 from simplevla.errors import SimplevlaError
+from simplevla.models.tutorial import SimpleVLA
 
 
 def _n_params(module: nn.Module) -> int:

@@ -1,111 +1,16 @@
-"""CLI commands of the data area: `simplevla record`, `simplevla data info`, `simplevla data view`."""
+"""CLI commands of the data area: `simplevla data info` and `simplevla data view`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Union
 
 import numpy as np
 import tyro
 
-from simplevla.data.record import EnvSpec, record
-from simplevla.errors import SimplevlaError
-
-
-@dataclass
-class RecordCommand:
-    """Record scripted-expert demonstrations as a LeRobotDataset v3.0 directory."""
-
-    out: Path
-    """output dataset directory (written atomically)"""
-    env: str = "tabletop"
-    """which env and scripted expert: tabletop, or metaworld (Meta-World's scripted policies on MT10 tasks;
-    needs the `metaworld` extra: make install-metaworld)"""
-    tasks: tuple[str, ...] | None = None
-    """metaworld: the tasks to record (default: all of MT10; episode seed s records task s mod their number)"""
-    episodes: int = 100
-    """expert episodes to attempt (failed ones are dropped and counted)"""
-    families: tuple[str, ...] | None = None
-    """tabletop: task families to sample (default: all)"""
-    split: Literal["train_rich", "train"] = "train_rich"
-    """instruction wording: train_rich (the rich training grammar: many words per concept, many templates;
-    Meta-World: several paraphrases per task) or train (the core training wording only). The held-out
-    wording is for evaluation"""
-    size: int = 64
-    """image height and width in pixels"""
-    workers: int = 1
-    """worker processes"""
-    seed: int | None = None
-    """first env seed (default: RECORD_SEED_START, or where a resumed dataset stopped)"""
-    noise: float = 0.1
-    """std of the expert's Gaussian action noise (executed, not stored: DART-style)"""
-    front_starts: float = 0.0
-    """share of pushing episodes that start with the effector against the object, on its target side"""
-    task_xy: bool = True
-    """tabletop: also store aux.task_xy per frame (task object and goal positions), the training-only target
-    the `default` policy learns to read (--no-task-xy: a dataset only `--policy.aux-weight 0` policies can
-    use). metaworld never stores it: train with --policy.aux-weight 0 --policy.plan-input False
-    --policy.parse-weight 0"""
-    max_steps: int | None = None
-    """episode step limit (default: the env's)"""
-    resume: bool = False
-    """append to an existing dataset at --out"""
-    progress: bool = True
-    """show a progress bar"""
-    json: bool = False
-
-    def __post_init__(self) -> None:
-        if self.episodes < 1 or self.workers < 1 or self.size < 8:
-            raise SimplevlaError("record: --episodes and --workers must be >= 1 and --size >= 8")
-        if self.noise < 0:
-            raise SimplevlaError(f"record: --noise must be >= 0, got {self.noise}")
-        if not 0.0 <= self.front_starts <= 1.0:
-            raise SimplevlaError(f"record: --front-starts must be in [0, 1], got {self.front_starts}")
-        if self.env not in ("tabletop", "metaworld"):
-            raise SimplevlaError(f"record: --env must be 'tabletop' or 'metaworld', got {self.env!r}")
-        if self.env == "tabletop" and self.tasks is not None:
-            raise SimplevlaError(
-                "record: --tasks selects Meta-World tasks; with --env tabletop use --families"
-            )
-        if self.env == "metaworld":
-            from simplevla.envs import mt10
-
-            if self.families is not None:
-                raise SimplevlaError(
-                    "record: --families selects Tabletop families; with --env metaworld use --tasks"
-                )
-            if self.front_starts > 0:
-                raise SimplevlaError(
-                    "record: --front-starts is Tabletop's; leave it at 0 with --env metaworld"
-                )
-            try:
-                mt10.check_tasks(self.tasks)
-            except ValueError as e:
-                raise SimplevlaError(f"record: --{e}") from None
-            self.task_xy = False  # aux.task_xy is Tabletop's (table units); Meta-World records none
-
-    def run(self) -> dict:
-        spec = EnvSpec(
-            env=self.env,
-            tasks=tuple(self.tasks) if self.tasks else None,
-            families=tuple(self.families) if self.families else None,
-            split=self.split,
-            size=self.size,
-            max_steps=self.max_steps,
-            noise=self.noise,
-            front_starts=self.front_starts,
-            task_xy=self.task_xy,
-        )
-        return record(
-            self.out,
-            self.episodes,
-            spec,
-            seed=self.seed,
-            workers=self.workers,
-            resume=self.resume,
-            progress=self.progress,
-        )
+from simplevla.data.reader import load_dataset
+from simplevla.data.view import episode_gif
 
 
 def _short(v) -> list:
@@ -120,8 +25,6 @@ class DataInfoCommand:
     json: bool = False
 
     def run(self) -> dict:
-        from simplevla.data.reader import load_dataset
-
         ds = load_dataset(self.dir)
         m = ds.meta
         lengths = [e["length"] for e in m.episodes]
@@ -159,9 +62,6 @@ class DataViewCommand:
     json: bool = False
 
     def run(self) -> dict:
-        from simplevla.data.reader import load_dataset
-        from simplevla.data.view import episode_gif
-
         return episode_gif(load_dataset(self.dir), self.episode, self.out, self.scale)
 
 

@@ -46,28 +46,23 @@ _ARROW = {
 IMAGE_STRUCT = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 
 
-METAWORLD_STATE_NAMES = ["x", "y", "z", "gripper"]  # hand position and gripper opening
-METAWORLD_ACTION_NAMES = ["dx", "dy", "dz", "grip"]  # hand displacement and gripper effort
-
-
-def tabletop_features(
+def dataset_features(
     size: int,
-    state_dim: int = 2,
-    action_dim: int = 2,
     task_xy: bool = False,
     state_names: list[str] | None = None,
     action_names: list[str] | None = None,
 ) -> dict:
-    """The feature dict of a Tabletop recording (DESIGN.md section 3), index columns last. With `task_xy`,
-    also the privileged auxiliary target `aux.task_xy` (never a policy input). A Meta-World recording is
-    the same with 4-D state and action and their `METAWORLD_*_NAMES`."""
+    """The feature dict of a recording (DESIGN.md section 3), index columns last: `size`-pixel images, state
+    and action named per component (default: Tabletop's x, y and vx, vy; a suite's names are in
+    `simplevla.envs.SUITES`). With `task_xy`, also the privileged auxiliary target `aux.task_xy` (never a
+    policy input)."""
     aux = {keys.TASK_XY: {"dtype": "float32", "shape": [4], "names": ["obj_x", "obj_y", "goal_x", "goal_y"]}}
-    state_names = state_names or ["x", "y"][:state_dim] or None
-    action_names = action_names or ["vx", "vy"][:action_dim] or None
+    state_names = list(state_names or ["x", "y"])
+    action_names = list(action_names or ["vx", "vy"])
     return {
         keys.IMAGE: {"dtype": "image", "shape": [size, size, 3], "names": ["height", "width", "channels"]},
-        keys.STATE: {"dtype": "float32", "shape": [state_dim], "names": state_names},
-        keys.ACTION: {"dtype": "float32", "shape": [action_dim], "names": action_names},
+        keys.STATE: {"dtype": "float32", "shape": [len(state_names)], "names": state_names},
+        keys.ACTION: {"dtype": "float32", "shape": [len(action_names)], "names": action_names},
         keys.REWARD: {"dtype": "float32", "shape": [1], "names": None},
         keys.DONE: {"dtype": "bool", "shape": [1], "names": None},
         keys.SUCCESS: {"dtype": "bool", "shape": [1], "names": None},

@@ -21,6 +21,7 @@ from simplevla import keys
 from simplevla.data import format as fmt
 from simplevla.data import validate as V
 from simplevla.data.png import decode_png, png_size
+from simplevla.data.video import decode_video
 from simplevla.errors import SimplevlaError
 
 
@@ -189,8 +190,6 @@ class LeRobotDataset:
         return decode_image(where, data, self.meta.features[key]["shape"])
 
     def _video_frame(self, key: str, i: int) -> np.ndarray:
-        from simplevla.data.video import decode_video
-
         e = int(self.columns[keys.EPISODE_INDEX][i])
         ep = self.meta.episodes[e]
         path = fmt.video_file(

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from simplevla import keys
 from simplevla.atomic import atomic_write_json
 from simplevla.data import format as fmt
-from simplevla.data.png import channel_hist, encode_pngs, frames_hist
+from simplevla.data.png import channel_hist, decode_png, encode_pngs, frames_hist
 from simplevla.data.stats import (
     image_stats_from_hist,
     index_columns,
@@ -292,8 +292,6 @@ def _nested_list_array(col: np.ndarray) -> pa.Array:
 
 def episodes_of(ds) -> Iterator[Episode]:
     """Re-emit every episode of a loaded image dataset as Episodes (PNG bytes reused, not re-encoded)."""
-    from simplevla.data.png import decode_png
-
     low = [k for k in ds.lowdim_keys if k not in fmt.INDEX_FEATURES]
     for ep in ds.meta.episodes:
         a, b = ep["dataset_from_index"], ep["dataset_to_index"]

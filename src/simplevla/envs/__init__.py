@@ -1,39 +1,139 @@
-"""The Tabletop suite: a language-conditioned pushing environment, its task families and scripted expert.
+"""The environment suites, looked up in one table, and the seed ranges every stage draws from.
 
-`to_batch` (env observation -> policy batch) is loaded lazily, so that env worker processes (e.g. under
-AsyncVectorEnv) never import torch.
+`SUITES` says, per `--env` name, what record, eval and the CLI need: the Gymnasium id, the env and expert
+classes (as "module:Class", imported on first use, so a Meta-World worker never loads pymunk and a Tabletop
+one never loads MuJoCo), what episodes are grouped by and the constructor keyword that selects them, the
+state/action names a recording stores, and which Tabletop-only features apply.
+
+`import simplevla` registers both ids with Gymnasium. `to_batch`, `TabletopEnv`, `Expert` and `FAMILIES`
+are also reachable here, loaded on first access (`to_batch` needs torch, which env workers never import).
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from simplevla.envs.expert import Expert, Phase
-from simplevla.envs.tabletop import TabletopEnv
-from simplevla.envs.tasks import FAMILIES, MAX_STEPS
+from gymnasium.envs.registration import register, registry
 
-ENV_ID = "simplevla/Tabletop-v0"
-ENV_IDS = {"tabletop": ENV_ID, "metaworld": "simplevla/MetaWorld-v0"}  # --env NAME -> gymnasium id
-RECORD_SEED_START = 0  # recording uses seeds RECORD_SEED_START, RECORD_SEED_START + 1, ...
-EVAL_SEED_START = 1_000_000  # evaluation uses seeds from here up, so they never overlap recording
+from simplevla.envs.common import check_selection
+from simplevla.envs.metaworld.tasks import MT10
+from simplevla.envs.tabletop.tasks import FAMILIES
+
+# Seed ranges: recording [0, 500k), DAgger rollouts [500k, 1M), evaluation [1M, ...). Evaluation group j
+# (family or task) uses seeds [seed + j * SEEDS_PER_GROUP, ... + episodes).
+RECORD_SEED_START = 0
+DAGGER_SEED_START = 500_000
+EVAL_SEED_START = 1_000_000
+SEEDS_PER_GROUP = 100_000
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One environment suite, as record, eval and the CLI see it."""
+
+    name: str  # the --env value
+    env_id: str  # the Gymnasium id
+    env_class: str  # "module:Class" of the env
+    expert_class: str  # "module:Class" of its scripted expert: Expert(env, noise=..., seed=...)
+    group: str  # what eval groups episodes by ("family", "task"), also the per-episode key
+    select: str  # the env constructor's keyword that selects groups ("families", "tasks")
+    groups: tuple[str, ...]  # every group, the default selection
+    state_names: tuple[str, ...]  # observation.state's components, as a recording names them
+    action_names: tuple[str, ...]  # action's components
+    tabletop_extras: bool  # held-out parts, parse-head readings, instruction files, front starts, task_xy
+
+    def check(self, selected: str | Sequence[str] | None) -> tuple[str, ...]:
+        """The selected groups (None: all); a ValueError names unknown ones."""
+        return check_selection(selected, self.groups, self.select)
+
+    def env(self, groups: Sequence[str] | None = None, **kwargs: Any) -> Any:
+        """A new env of this suite on `groups` (None: all); `kwargs` go to its constructor."""
+        return load(self.env_class)(**{self.select: groups}, **kwargs)
+
+    def expert(self) -> type:
+        """The scripted expert's class."""
+        return load(self.expert_class)
+
+
+SUITES: dict[str, Suite] = {
+    "tabletop": Suite(
+        name="tabletop",
+        env_id="simplevla/Tabletop-v0",
+        env_class="simplevla.envs.tabletop.env:TabletopEnv",
+        expert_class="simplevla.envs.tabletop.expert:Expert",
+        group="family",
+        select="families",
+        groups=FAMILIES,
+        state_names=("x", "y"),
+        action_names=("vx", "vy"),
+        tabletop_extras=True,
+    ),
+    "metaworld": Suite(  # needs the `metaworld` extra, imported only when an env is made
+        name="metaworld",
+        env_id="simplevla/MetaWorld-v0",
+        env_class="simplevla.envs.metaworld.env:MetaWorldEnv",
+        expert_class="simplevla.envs.metaworld.expert:MetaWorldExpert",
+        group="task",
+        select="tasks",
+        groups=MT10,
+        state_names=("x", "y", "z", "gripper"),  # hand position and gripper opening
+        action_names=("dx", "dy", "dz", "grip"),  # hand displacement and gripper effort
+        tabletop_extras=False,
+    ),
+}
+ENV_ID = SUITES["tabletop"].env_id
+ENV_IDS = {name: s.env_id for name, s in SUITES.items()}  # --env NAME -> gymnasium id
+
+
+def suite(name: str) -> Suite:
+    """The suite called `name`; a ValueError lists the known ones."""
+    if name not in SUITES:
+        raise ValueError(f"env must be one of {list(SUITES)}, got {name!r}")
+    return SUITES[name]
+
+
+def load(path: str) -> Any:
+    """The object at "module:name", importing its module."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def register_all() -> None:
+    """Register every suite's id with Gymnasium (each env module loads only on make)."""
+    for s in SUITES.values():
+        if s.env_id not in registry:
+            register(id=s.env_id, entry_point=s.env_class)
+
+
+_LAZY = {  # public names kept here for users, loaded on first access
+    "to_batch": "simplevla.envs.batch:to_batch",
+    "TabletopEnv": "simplevla.envs.tabletop.env:TabletopEnv",
+    "Expert": "simplevla.envs.tabletop.expert:Expert",
+    "Phase": "simplevla.envs.tabletop.expert:Phase",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return load(_LAZY[name])
+    raise AttributeError(f"module 'simplevla.envs' has no attribute {name!r}")
+
 
 __all__ = [
+    "DAGGER_SEED_START",
     "ENV_ID",
     "ENV_IDS",
     "EVAL_SEED_START",
     "FAMILIES",
-    "MAX_STEPS",
     "RECORD_SEED_START",
-    "Expert",
-    "Phase",
-    "TabletopEnv",
-    "to_batch",
+    "SEEDS_PER_GROUP",
+    "SUITES",
+    "Suite",
+    "load",
+    "register_all",
+    "suite",
+    *_LAZY,
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "to_batch":
-        from simplevla.envs.batch import to_batch
-
-        return to_batch
-    raise AttributeError(f"module 'simplevla.envs' has no attribute {name!r}")

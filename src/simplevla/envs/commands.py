@@ -11,10 +11,10 @@ import numpy as np
 import tyro
 
 from simplevla.atomic import atomic_write_bytes
-from simplevla.envs import language, wording
-from simplevla.envs.expert import Expert
-from simplevla.envs.tabletop import TabletopEnv
-from simplevla.envs.tasks import FAMILIES
+from simplevla.envs.tabletop import language, wording
+from simplevla.envs.tabletop.env import TabletopEnv
+from simplevla.envs.tabletop.expert import Expert
+from simplevla.envs.tabletop.tasks import FAMILIES
 from simplevla.errors import SimplevlaError
 from simplevla.media import caption_frame
 

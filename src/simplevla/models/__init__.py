@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from simplevla.models.checkpoint import load_policy, resolve_checkpoint, save_policy
 from simplevla.models.config import PRESETS, PolicyConfig
 from simplevla.models.factory import make_policy, num_params
+from simplevla.models.io import load_policy, resolve_checkpoint, save_policy
 from simplevla.models.policy import VLAPolicy
 
 __all__ = [

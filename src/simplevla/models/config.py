@@ -120,8 +120,10 @@ class PolicyConfig:
     n_action_steps: int | None = None  # of those, how many select_action executes before predicting again
     loss: Literal["mse", "l1"] | None = None
     image_size: int | None = None  # square images, pixels
-    state_dim: int = 2
-    action_dim: int = 2
+    state_dim: int | None = (
+        None  # observation.state's size; None: the dataset's (set when the policy is made)
+    )
+    action_dim: int | None = None  # action's size; None: the dataset's
     vision_channels: tuple[int, ...] | None = None  # conv widths
     strided_convs: int = 2  # convnet: how many of the first convs have stride 2 (feature map = image / 2**n)
     keypoints: int | None = None  # convnet: spatial-softmax keypoints (0 = flattened 4x4 grid instead)
@@ -171,8 +173,7 @@ class PolicyConfig:
             "chunk_size",
             "n_action_steps",
             "image_size",
-            "state_dim",
-            "action_dim",
+            *(f for f in ("state_dim", "action_dim") if getattr(self, f) is not None),
             "text_dim",
             "text_embed_dim",
             "vision_dim",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
+import numpy as np
 from torch import nn
 
+from simplevla import keys
 from simplevla.errors import SimplevlaError
 from simplevla.models.config import PolicyConfig
 from simplevla.models.fusion import FiLMGenerator
@@ -14,7 +17,8 @@ from simplevla.models.normalize import Normalizer
 from simplevla.models.parse import ParseHead
 from simplevla.models.plan import PLAN_DIM, plan_probe
 from simplevla.models.policy import VLAPolicy
-from simplevla.models.text import LSTMText, WordLlamaText
+from simplevla.models.text.lstm import LSTMText
+from simplevla.models.text.wordllama import SnapText, WordLlamaText
 from simplevla.models.tokenizer import WordTokenizer
 from simplevla.models.vision import ConvNet, TutorialVision
 from simplevla.models.wrist import WristNet
@@ -24,7 +28,9 @@ def make_policy(
     cfg: PolicyConfig, stats: dict, tasks: Sequence[str] = (), tokenizer: WordTokenizer | None = None
 ) -> VLAPolicy:
     """A fresh policy. `stats`: the dataset's stats dict; `tasks`: its instructions (builds the vocab,
-    unless a saved `tokenizer` is given)."""
+    unless a saved `tokenizer` is given). A config's unset `state_dim`/`action_dim` become the sizes of the
+    dataset's state and action (in the returned policy's config)."""
+    cfg = with_dataset_dims(cfg, stats)
     normalizer = Normalizer(stats, cfg.state_dim, cfg.action_dim, cfg.normalization)
 
     if cfg.vision == "simple":
@@ -48,15 +54,10 @@ def make_policy(
         tokenizer = WordTokenizer.from_tasks(tasks)
     if cfg.text == "lstm":
         text = LSTMText(tokenizer, cfg.text_embed_dim, cfg.text_dim, cfg.word_dropout)
+    elif cfg.text_snap > 0:
+        text = SnapText(cfg.text_dim, tokenizer, cfg.text_snap, cfg.word_dropout, cfg.text_embed_dim)
     else:
-        text = WordLlamaText(
-            cfg.text_dim,
-            cfg.word_dropout,
-            cfg.text_noise,
-            tokenizer,
-            cfg.text_snap,
-            cfg.text_embed_dim,
-        )
+        text = WordLlamaText(cfg.text_dim, cfg.word_dropout, cfg.text_noise)
 
     film = FiLMGenerator(text.out_dim, cfg.vision_channels) if cfg.fusion == "film" else None
     wrist = WristNet(cfg.wrist_crop) if cfg.wrist_crop else None
@@ -77,6 +78,18 @@ def make_policy(
         head = ChunkHead(head_in, cfg.head_hidden, cfg.chunk_size, cfg.action_dim, cfg.action_modes, film_dim)
     parse = ParseHead(text.out_dim, cfg.head_hidden) if cfg.parse_weight > 0 else None
     return VLAPolicy(cfg, normalizer, vision, text, film, head, wrist, aux, parse)
+
+
+def with_dataset_dims(cfg: PolicyConfig, stats: dict) -> PolicyConfig:
+    """`cfg`, with `state_dim`/`action_dim` left unset taken from the sizes of the dataset's stats."""
+    dims = {}
+    for field, feature in (("state_dim", keys.STATE), ("action_dim", keys.ACTION)):
+        if getattr(cfg, field) is None:
+            try:
+                dims[field] = int(np.asarray(stats[feature]["mean"]).size)
+            except KeyError as e:
+                raise SimplevlaError(f"dataset stats: missing {feature!r}/'mean' (meta/stats.json)") from e
+    return dataclasses.replace(cfg, **dims) if dims else cfg
 
 
 def num_params(policy: VLAPolicy, trainable_only: bool = True) -> int:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from simplevla.basics.tutorial_vla import ActionDecoder
 from simplevla.models.fusion import FiLMGenerator
+from simplevla.models.tutorial import ActionDecoder
 
 
 class TanhHead(nn.Module):

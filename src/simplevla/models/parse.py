@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from simplevla.envs.reading import SLOT_SIZES
+from simplevla.envs.tabletop.reading import SLOT_SIZES
 
 
 class ParseHead(nn.Module):

@@ -12,7 +12,6 @@ The normalizer is a submodule, so the saved state dict holds the dataset stats t
 from __future__ import annotations
 
 from collections import deque
-from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -280,12 +279,6 @@ class VLAPolicy(nn.Module):
 
     def reset(self) -> None:
         self._queue.clear()
-
-    def save_pretrained(self, directory: str | Path) -> Path:
-        """Write config.json, model.safetensors, tokenizer.json and stats.json atomically to `directory`."""
-        from simplevla.models.checkpoint import save_policy
-
-        return save_policy(self, directory)
 
 
 def queued_action(queue: deque, predict, batch: dict, n_action_steps: int) -> torch.Tensor:

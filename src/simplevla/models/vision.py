@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from simplevla.basics.tutorial_vla import VisionEncoder
+from simplevla.models.tutorial import VisionEncoder
 
 
 class SpatialSoftmax(nn.Module):

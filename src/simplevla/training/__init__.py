@@ -1,1 +1,0 @@
-"""Training: config, schedule, data source, checkpoints, logs. The loop itself is `simplevla.train`."""

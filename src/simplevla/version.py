@@ -1,0 +1,3 @@
+"""The package version, in its own module so that checkpoints can record it without importing the package."""
+
+__version__ = "0.2.0"
