@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from simplevla import keys
-from simplevla.collect.dagger import DAGGER_SEED_START, continuation, dagger
+from simplevla.collect.dagger import continuation, dagger
 from simplevla.collect.record import EnvSpec, record
 from simplevla.data import load_dataset
+from simplevla.envs import DAGGER_SEED_START
 from simplevla.envs.tabletop.env import TabletopEnv
 from simplevla.envs.tabletop.expert import Expert, Phase
 from simplevla.errors import SimplevlaError

@@ -29,15 +29,13 @@ from simplevla.collect.record import episode_arrays, write_dataset
 from simplevla.data.format import dataset_features
 from simplevla.data.reader import load_dataset
 from simplevla.data.writer import Episode, episodes_of, make_episode
-from simplevla.envs import EVAL_SEED_START
+from simplevla.envs import DAGGER_SEED_START, EVAL_SEED_START
 from simplevla.envs.batch import to_batch
 from simplevla.envs.tabletop.env import TabletopEnv
 from simplevla.envs.tabletop.expert import Expert
 from simplevla.errors import SimplevlaError
 from simplevla.locking import exit_with_parent, writer_lock
 from simplevla.models.io import load_policy, read_config, resolve_checkpoint
-
-DAGGER_SEED_START = 500_000  # DAgger rollouts use seeds from here up: above recording, below evaluation
 
 
 def continuation(
