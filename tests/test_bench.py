@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from simplevla.bench import speed as bench
 from simplevla.cli import main
 
 
+@pytest.mark.slow
 def test_bench_reports_every_key(monkeypatch, capsys):
     tiny = {"env_steps": 50, "vec_steps": 5, "record_episodes": 4, "loader_batches": 2, "train_steps": 1}
     monkeypatch.setattr(bench, "SIZES", {k: (v, v) for k, v in {**tiny, "inference_repeats": 3}.items()})

@@ -41,6 +41,7 @@ def test_train_enumeration_has_no_heldout_words(enumerated):
     assert not any(t.startswith(p) for t in enumerated["train"] for p in heldout_prefixes)
 
 
+@pytest.mark.slow
 def test_env_splits_sample_from_their_enumeration(enumerated):
     train_env, held_env = TabletopEnv(split="train"), TabletopEnv(split="heldout")
     for seed in range(300):

@@ -73,6 +73,7 @@ def test_rich_samples_hold_no_heldout_or_own_word(core_train_words, rich_samples
         assert not any(re.search(rf"\b{re.escape(p)}\b", text) for p in language.heldout_words()), text
 
 
+@pytest.mark.slow
 def test_rich_grammar_is_varied_and_includes_the_core(rich_samples):
     assert len(set(rich_samples)) > 0.95 * len(rich_samples)
     core = language.enumerate_instructions("train")

@@ -127,6 +127,7 @@ def test_heldout_eval_reports_parts(ckpt, tmp_path):
     assert "per_part" not in train
 
 
+@pytest.mark.slow
 def test_async_vector_env_gives_the_sync_results(ckpt, tmp_path):
     from simplevla import load_policy
 

@@ -71,12 +71,14 @@ def parse_policy():
     return policy.eval(), texts, labels, metrics
 
 
+@pytest.mark.slow
 def test_parse_head_learns_the_labels(parse_policy):
     policy, texts, labels, metrics = parse_policy
     assert float(metrics["parse_acc"]) == 1.0
     assert policy.read_instruction(texts) == labels.tolist()
 
 
+@pytest.mark.slow
 def test_eval_info_understood_flags_match_the_readings(parse_policy, tmp_path):
     policy = parse_policy[0]
     info = evaluate(policy, tmp_path, groups=("reach", "push_direction"), episodes=4, envs=4, videos=0,

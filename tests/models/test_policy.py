@@ -204,6 +204,7 @@ def _fit_two_way_labels(modes: int) -> tuple[torch.Tensor, torch.Tensor]:
     return policy.predict_action_chunk(batch)[0], chunks[0]
 
 
+@pytest.mark.slow
 def test_action_modes_learn_both_ways_where_one_head_averages():
     single, _ = _fit_two_way_labels(modes=1)
     assert single.abs().max() < 0.2  # L1 on a 50/50 split: somewhere between, near neither label
@@ -271,6 +272,7 @@ def test_head_film_and_relative_keypoints_need_their_parts():
         PolicyConfig(**dict(TINY, keypoints=0), relative_keypoints=True)
 
 
+@pytest.mark.slow
 def test_flow_head_samples_one_way_or_the_other():
     """Same two-way labels as above: the flow head's samples land near +0.6 or -0.6, both occur, and few
     fall in between (where an L1 head puts its single answer)."""
