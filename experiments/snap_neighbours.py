@@ -3,7 +3,7 @@
 For `wordllama` (a word's pretrained vector, nearest training word), prints each paraphrase of
 `paraphrase_file.py`'s vocabulary as the training words it is read as, and the share of probe words read as
 a word of the concept they mean. The training words come from every core training-wording instruction, or
-(`--rich`) also from the rich training grammar's instructions (`envs/wording.py`). Run:
+(`--rich`) also from the rich training grammar's instructions (`envs/tabletop/wording.py`). Run:
 
     python experiments/snap_neighbours.py [--sentences 12] [--rich]
 """
