@@ -30,9 +30,10 @@ LAYERS = {
     "collect": {"envs", "data", "models"},
     "train": {"envs", "data", "models"},
     "eval": {"envs", "models", "export"},
-    "basics": {"models"},
+    "basics": {"models", "ladder"},  # `simplevla basics ladder` prints (or measures) the ladder
     "bench": {"envs", "data", "models", "collect", "train", "eval", "export"},
     "quickstart": {"data", "models", "collect", "train", "eval"},
+    "ladder": {"models", "train", "eval", "quickstart"},
     "cli": {"envs", "data", "collect", "train", "eval", "export", "basics", "bench", "quickstart"},
     "(root)": {"envs", "models"},
     "__main__": {"cli"},

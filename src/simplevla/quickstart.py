@@ -102,7 +102,7 @@ def _stage(timings: dict[str, float], name: str, fn):
     return result
 
 
-def _record_or_reuse(record) -> dict:
+def record_or_reuse(record: RecordCommand) -> dict:
     """Record the dataset, or reuse the one a previous quickstart left at the same place (validated)."""
     if not (record.out / "meta" / "info.json").exists():
         return record.run()
@@ -114,6 +114,28 @@ def _record_or_reuse(record) -> dict:
         "total_episodes": info["total_episodes"],
         "total_frames": info["total_frames"],
     }
+
+
+def record_command(data: Path, episodes: int, workers: int) -> RecordCommand:
+    """The quickstart's recording: the rich training grammar (envs/tabletop/wording.py), many words per
+    concept; evaluation keeps the core `train` wording and the `heldout` one, so their figures compare with
+    every earlier run."""
+    return RecordCommand(out=data, episodes=episodes, workers=workers, noise=RECORD_NOISE, split="train_rich")
+
+
+def train_config(data: Path, run_dir: Path, steps: int) -> TrainConfig:
+    """The quickstart's training run of `steps` steps (batch 64, one checkpoint at the end, four validations).
+    It resumes: a re-run (or a run killed mid-training) continues from the newest checkpoint."""
+    return TrainConfig(
+        dataset=data,
+        out=run_dir,
+        steps=steps,
+        save_every=steps,
+        val_every=max(1, steps // 4),
+        warmup_steps=min(100, steps // 10),
+        log_every=max(1, min(20, steps // 10)),
+        resume=True,
+    )
 
 
 def _eval_summary(info: dict) -> dict:
@@ -134,25 +156,12 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
     timings: dict[str, float] = {}
     t_start = time.perf_counter()
     data = out / "data"
-    # the rich training grammar (envs/wording.py): many words per concept; evaluation keeps the core `train`
-    # wording and the `heldout` one, so their figures compare with every earlier run
-    record = RecordCommand(
-        out=data, episodes=plan["episodes"], workers=workers, noise=RECORD_NOISE, split="train_rich"
-    )
-    results: dict = {"plan": plan, "record": _stage(timings, "record", lambda: _record_or_reuse(record))}
+    record = record_command(data, plan["episodes"], workers)
+    results: dict = {"plan": plan, "record": _stage(timings, "record", lambda: record_or_reuse(record))}
     results["train"], results["eval"] = {}, {}
     for preset in ("default", "simple"):
         run_dir = out / preset
-        tcfg = TrainConfig(
-            dataset=data,
-            out=run_dir,
-            steps=plan[f"{preset}_steps"],
-            save_every=plan[f"{preset}_steps"],
-            val_every=max(1, plan[f"{preset}_steps"] // 4),
-            warmup_steps=min(100, plan[f"{preset}_steps"] // 10),
-            log_every=max(1, min(20, plan[f"{preset}_steps"] // 10)),
-            resume=True,  # a re-run (or a run killed mid-training) continues from the newest checkpoint
-        )
+        tcfg = train_config(data, run_dir, plan[f"{preset}_steps"])
         results["train"][preset] = _stage(
             timings,
             f"train {preset}",

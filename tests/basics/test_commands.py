@@ -22,6 +22,7 @@ def test_every_lesson_is_a_subcommand() -> None:
         "autograd",
         "vla-shapes",
         "vla-dummy",
+        "ladder",
         "all",
     }
 
@@ -42,6 +43,7 @@ def test_cli_json_is_the_last_stdout_line(capsys, tmp_path) -> None:
     assert (tmp_path / "mlp_curves.png").exists()
 
 
+@pytest.mark.slow
 def test_mlp_command_shows_progress_on_stderr(capsys, tmp_path) -> None:
     MlpCommand(epochs=1, out_dir=str(tmp_path)).run()
     out = capsys.readouterr()

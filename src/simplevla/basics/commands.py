@@ -7,6 +7,7 @@ result dict (the CLI prints it, or with `--json` prints it as one JSON line at t
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Annotated, Union
 
 import tyro
@@ -15,6 +16,8 @@ from simplevla.basics.digits_mlp import DEFAULT_OUT_DIR, mlp
 from simplevla.basics.gradients import autograd, backprop
 from simplevla.basics.neurons import activations, perceptron
 from simplevla.basics.vla_lessons import vla_dummy, vla_shapes
+from simplevla.errors import SimplevlaError
+from simplevla.ladder import MEASURED, run_ladder, table
 
 
 @dataclasses.dataclass
@@ -158,6 +161,32 @@ def _headline(name: str, r: dict) -> dict:
 
 
 @dataclasses.dataclass
+class LadderCommand:
+    """From the tutorial's SimpleVLA to the `default` policy, one measured change per rung (docs/ladder.md)."""
+
+    measure: bool = False
+    """Measure the quick ladder here (fewer episodes and steps than the shipped one; tens of minutes on two
+    cores) instead of printing the full-size measurement that ships with simplevla."""
+    out: str = "runs/ladder"
+    """Output folder for --measure."""
+    json: bool = False
+
+    def run(self) -> dict:
+        if not self.measure and not MEASURED.is_file():
+            raise SimplevlaError(
+                f"{MEASURED}: no measured ladder ships with this install; measure one with --measure"
+            )
+        ladder = run_ladder(self.out, "quick") if self.measure else json.loads(MEASURED.read_text())
+        if not self.json:
+            print(table(ladder), flush=True)
+        head = {"size": ladder["size"], "date": ladder["date"], "steps": ladder["budget"]["steps"]}
+        return {
+            **head,
+            **{f"{r['rung']}_{r['name']}": r["success"]["heldout"]["pc"] for r in ladder["rungs"]},
+        }
+
+
+@dataclasses.dataclass
 class AllCommand:
     """Run every lesson with its default settings and print each one's results (used by `make demo`)."""
 
@@ -197,5 +226,6 @@ BasicsCommand = Union[  # noqa: UP007  (tyro reads this Union as the list of sub
     Annotated[AutogradCommand, tyro.conf.subcommand("autograd")],
     Annotated[VlaShapesCommand, tyro.conf.subcommand("vla-shapes")],
     Annotated[VlaDummyCommand, tyro.conf.subcommand("vla-dummy")],
+    Annotated[LadderCommand, tyro.conf.subcommand("ladder")],
     Annotated[AllCommand, tyro.conf.subcommand("all")],
 ]
