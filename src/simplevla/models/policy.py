@@ -261,9 +261,17 @@ class VLAPolicy(nn.Module):
     @torch.no_grad()
     def predict_action_chunk(self, batch: dict) -> torch.Tensor:
         """(B, chunk_size, A) actions in env units: the highest-scoring mode's chunk."""
-        preds, logits = self._predict(batch)  # (B, K, chunk, A), (B, K)
+        return self.predict_with_reading(batch)[0]
+
+    @torch.no_grad()
+    def predict_with_reading(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """`predict_action_chunk` and `read_task_xy` from one forward pass: the chunk (B, chunk_size, A) in
+        env units, and the task_xy reading (B, 4) in table units (None without the auxiliary target)."""
+        fused, cond, task_xy = self._fused(batch)  # (B, D), (B, Dt) or None, (B, 4) or None
+        preds, logits = self.head(fused, cond)  # (B, K, chunk, A), (B, K)
         rows = torch.arange(preds.shape[0], device=preds.device)
-        return self.normalizer.unaction(preds[rows, logits.argmax(1)])  # (B, chunk, A)
+        chunk = self.normalizer.unaction(preds[rows, logits.argmax(1)])  # (B, chunk, A)
+        return chunk, None if task_xy is None else unit_to_table(task_xy)
 
     @torch.no_grad()
     def read_task_xy(self, batch: dict) -> torch.Tensor | None:
