@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # or installs torch into .venv first; pip then keeps the torch it finds.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo lessons test test-fast install install-test install-metaworld gl-lib lint clean
+.PHONY: demo lessons test test-fast install install-test install-metaworld gl-lib browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,17 @@ $(VENV)/.torch: $(BIN)/python
 	touch $@
 
 install: $(VENV)/.torch
-	$(BIN)/pip install -q -e ".[basics,video]"
+	$(BIN)/pip install -q -e ".[basics,video,serve]"
 
-install-test: $(VENV)/.torch gl-lib
+install-test: $(VENV)/.torch gl-lib browser
 	$(BIN)/pip install -q -e ".[test]"
+
+# The browser test of `simplevla serve` drives headless Chromium through the system chromedriver (Selenium, no
+# downloads at run time). Installed with apt-get where missing; elsewhere the test skips and says why.
+browser:
+	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null ; } \
+	|| { command -v apt-get >/dev/null && $(if $(filter 0,$(shell id -u)),,sudo) sh -c "apt-get update -qq && apt-get install -y -qq chromium chromium-driver" ; } \
+	|| echo "browser: could not install chromium; install it (Debian/Ubuntu: chromium chromium-driver) for the browser test"
 
 install-metaworld: $(VENV)/.torch gl-lib
 	$(BIN)/pip install -q -e ".[metaworld]"

@@ -34,7 +34,8 @@ LAYERS = {
     "bench": {"envs", "data", "models", "collect", "train", "eval", "export"},
     "quickstart": {"data", "models", "collect", "train", "eval"},
     "ladder": {"models", "train", "eval", "quickstart"},
-    "cli": {"envs", "data", "collect", "train", "eval", "export", "basics", "bench", "quickstart"},
+    "serve": {"envs", "models", "eval"},  # `simplevla serve`: envs and a policy behind a web page
+    "cli": {"envs", "data", "collect", "train", "eval", "export", "basics", "bench", "quickstart", "serve"},
     "(root)": {"envs", "models"},
     "__main__": {"cli"},
 }

@@ -26,6 +26,7 @@ from simplevla.errors import SimplevlaError
 from simplevla.eval.commands import EvalCommand, TryCommand
 from simplevla.export import ExportCommand
 from simplevla.quickstart import QuickstartCommand
+from simplevla.serve.command import ServeCommand
 from simplevla.train.loop import TrainCommand
 
 # One line per command: the same words as the README's command table (tests/test_docs.py checks both).
@@ -41,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "bench": "measure this machine's speed: env, recording, loader, training, inference",
     "env": "look at Tabletop scenes, watch the expert, measure its success",
     "basics": "the tutorial's lessons: perceptron, activations, MLP, backprop, autograd",
+    "serve": "a local web page: type an instruction, watch the policy act on it live",
 }
 
 
@@ -60,6 +62,7 @@ Command = Union[  # noqa: UP007  (tyro reads this Union as the list of subcomman
     Annotated[BenchCommand, _sub("bench")],
     Annotated[EnvCommand, _sub("env")],
     Annotated[BasicsCommand, _sub("basics")],
+    Annotated[ServeCommand, _sub("serve")],
 ]
 
 
