@@ -181,7 +181,8 @@ def run_ladder(
         "rungs": results,
     }
     atomic_write_json(out / "ladder.json", ladder)
-    atomic_write_bytes(out / "ladder.md", (table(ladder) + "\n").encode())
+    tables = [table(ladder), *(family_table(ladder, split) for split in ("train", "heldout"))]
+    atomic_write_bytes(out / "ladder.md", ("\n\n".join(tables) + "\n").encode())
     plot_ladder(ladder, out / "ladder.png")
     plot_rollouts(out, results, out / "rollouts.png")
     return ladder
@@ -207,6 +208,19 @@ def table(ladder: dict) -> str:
             + " | ".join(cells)
             + f" | {minutes:.1f} |"
         )
+    return "\n".join(lines)
+
+
+def family_table(ladder: dict, split: str) -> str:
+    """Success per task family (rows: rungs) on one wording split, as a markdown table."""
+    rungs = [r for r in ladder["rungs"] if split in r["success"]]
+    if not rungs:
+        return ""
+    families = list(rungs[0]["success"][split]["per_group"])
+    lines = [f"| rung ({split} wording) | " + " | ".join(families) + " |", "|---" * (len(families) + 1) + "|"]
+    for r in rungs:
+        per = r["success"][split]["per_group"]
+        lines.append(f"| {r['rung']} {r['name']} | " + " | ".join(f"{per[f]:.0f}" for f in families) + " |")
     return "\n".join(lines)
 
 
