@@ -3,7 +3,7 @@ system chromedriver (nothing is downloaded at run time). It opens the page, type
 Run, waits for the episode to end, and checks the outcome, the frames, the words shown as text, a bad
 instruction's message, and saves a screenshot.
 
-`python tests/serve/test_browser.py --policy RUN --out docs/img/serve.png` takes the README's screenshot.
+`python tests/serve/test_serve_browser.py --policy RUN --out docs/img/serve.png` takes the README's screenshot.
 """
 
 from __future__ import annotations
