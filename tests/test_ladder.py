@@ -40,8 +40,12 @@ def test_tiny_ladder_writes_configs_results_table_and_charts(tmp_path, monkeypat
         assert r["config"]["state_dim"] == 2 and r["params"] > 0 and r["samples_per_s"] > 0
         assert set(r["success"]) == {"train", "heldout"}  # own wording is skipped at the tiny size
         assert 0 <= r["success"]["heldout"]["pc"] <= 100
-    md = (out / "ladder.md").read_text()
-    assert md.count("\n| ") == 2 and "| 0 tutorial |" in md and "| 7 words |" in md  # two rows
+    summary, *per_family = (out / "ladder.md").read_text().split("\n\n")
+    assert summary.count("\n| ") == 2 and "| 0 tutorial |" in summary and "| 7 words |" in summary  # two rows
+    assert [t.splitlines()[0].split(" | ")[0] for t in per_family] == [
+        "| rung (train wording)",
+        "| rung (heldout wording)",
+    ]
     assert "0 tutorial" in capsys.readouterr().out
     for png in ("ladder.png", "rollouts.png"):
         assert Image.open(out / png).size[0] > 100
