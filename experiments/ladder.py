@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     ladder = run_ladder(args.out, args.size, args.rungs, args.data, args.workers, args.eval_envs)
     print(table(ladder))
-    print(f"wall: {ladder['wall_s'] / 60:.1f} min; {args.out}/ladder.png, {args.out}/rollouts.png")
+    print(
+        f"rungs: {ladder['rungs_s'] / 60:.1f} min of training and evaluation; {args.out}/ladder.png, rollouts.png"
+    )
     return ladder
 
 

@@ -33,7 +33,7 @@ LAYERS = {
     "basics": {"models", "ladder"},  # `simplevla basics ladder` prints (or measures) the ladder
     "bench": {"envs", "data", "models", "collect", "train", "eval", "export"},
     "quickstart": {"data", "models", "collect", "train", "eval"},
-    "ladder": {"models", "train", "eval", "quickstart"},
+    "ladder": {"data", "models", "train", "eval", "bench", "quickstart"},
     "serve": {"envs", "models", "eval"},  # `simplevla serve`: envs and a policy behind a web page
     "cli": {"envs", "data", "collect", "train", "eval", "export", "basics", "bench", "quickstart", "serve"},
     "(root)": {"envs", "models"},

@@ -126,7 +126,7 @@ def loader_samples_per_s(cache, batches: int, batch_size: int = 64) -> float:
 
 
 def train_speed(
-    preset: str,
+    preset: str | PolicyConfig,
     cache,
     steps: int,
     peak_gflops: float,
@@ -134,12 +134,12 @@ def train_speed(
     batch_size: int = 64,
     device_data: bool = False,
 ) -> dict:
-    """samples/s of the whole training step, and its counted FLOPs as a share of the matmul peak.
-    `device_data`: batches built from a device copy of the cache (`training.device_data`)."""
+    """samples/s of the whole training step of a preset (or a config), and its counted FLOPs as a share of
+    the matmul peak. `device_data`: batches built from a device copy of the cache (`train.device_data`)."""
     from torch.utils.flop_counter import FlopCounterMode
 
     torch.manual_seed(0)
-    cfg = PolicyConfig(preset=preset)
+    cfg = preset if isinstance(preset, PolicyConfig) else PolicyConfig(preset=preset)
     policy = make_policy(cfg, cache.stats, cache.tasks).to(device).train()
     sampler = WindowSampler(cache, chunk_size=cfg.chunk_size)
     if device_data:
