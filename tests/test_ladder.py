@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 import simplevla.ladder as ladder_mod
-from simplevla.ladder import RUNGS, rung_config
+from simplevla.cli import main as cli
+from simplevla.ladder import MEASURED, RUNGS, rung_config
 from simplevla.models import PolicyConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +58,11 @@ def test_tiny_ladder_writes_configs_results_table_and_charts(tmp_path, monkeypat
 
     assert trained(again["rungs"]) == trained(ladder["rungs"])
     assert all(r["step_samples_per_s"] > 0 for r in again["rungs"])
+
+
+def test_basics_ladder_prints_the_shipped_measurement(capsys):
+    shipped = json.loads(MEASURED.read_text())
+    assert shipped["size"] == "full" and [r["rung"] for r in shipped["rungs"]] == list(range(len(RUNGS)))
+    assert cli(["basics", "ladder"]) == 0
+    printed = capsys.readouterr().out
+    assert all(f"| {k} {name} |" in printed for k, (name, _, _) in enumerate(RUNGS))
