@@ -38,6 +38,12 @@ def check_line(source: str, family: object, seed: object, instruction: object) -
         raise SimplevlaError(f"{source}: seed {seed!r} is not an integer") from None
     if seed < 0:
         raise SimplevlaError(f"{source}: seed {seed} is negative")
+    return {"family": family, "seed": seed, "instruction": check_instruction(source, instruction)}
+
+
+def check_instruction(source: str, instruction: object) -> str:
+    """`instruction` with its whitespace collapsed; a SimplevlaError naming `source` when it is empty, longer
+    than MAX_INSTRUCTION_CHARS, or holds control characters (more than one line)."""
     if not isinstance(instruction, str) or not instruction.strip():
         raise SimplevlaError(f"{source}: the instruction is empty")
     if len(instruction) > MAX_INSTRUCTION_CHARS or any(ord(c) < 32 and c != "\t" for c in instruction):
@@ -45,7 +51,7 @@ def check_line(source: str, family: object, seed: object, instruction: object) -
             f"{source}: the instruction must be one line of at most {MAX_INSTRUCTION_CHARS} characters "
             "without control characters"
         )
-    return {"family": family, "seed": seed, "instruction": " ".join(instruction.split())}
+    return " ".join(instruction.split())
 
 
 def read_instruction_file(path: str | Path) -> list[dict]:

@@ -22,9 +22,8 @@ from PIL import Image
 
 from simplevla import keys
 from simplevla.envs import Suite
-from simplevla.envs.tabletop.tasks import FAMILIES
 from simplevla.errors import SimplevlaError
-from simplevla.eval.freetext import check_line
+from simplevla.eval.freetext import check_instruction as check_instruction_text
 from simplevla.eval.rollout import read_tasks
 from simplevla.serve import scenes
 
@@ -57,7 +56,7 @@ def check_instruction(text: object) -> str:
     """`text` as an instruction (whitespace collapsed), by the rules of instruction files (one line, at
     most MAX_INSTRUCTION_CHARS characters, no control characters, not empty); ServeError otherwise."""
     try:
-        return check_line("instruction", FAMILIES[0], 0, text)["instruction"]  # family, seed: valid stand-ins
+        return check_instruction_text("instruction", text)
     except SimplevlaError as e:
         raise ServeError(str(e)) from None
 
