@@ -21,7 +21,8 @@ from simplevla.envs.tabletop.tasks import FAMILIES
 def test_every_suite_is_registered_and_checks_its_groups(name):
     s = SUITES[name]
     assert s.name == name and s.env_id in gym.registry
-    assert s.check(None) == s.groups and s.check(s.groups[0]) == (s.groups[0],)
+    assert s.check(None) == (s.default or s.groups) and s.check(s.groups[0]) == (s.groups[0],)
+    assert all(s.check(n) == tuple(members) for n, members in s.sets.items())
     with pytest.raises(ValueError, match=rf"{s.select}: unknown or empty \['nope'\]"):
         s.check(["nope"])
     with pytest.raises(ValueError, match="env must be one of"):

@@ -69,3 +69,52 @@ def test_record_train_eval_metaworld(tmp_path):
     assert set(info["per_group"]) == {"reach"} and info["per_group"]["reach"]["n_episodes"] == 2
     assert info["per_episode"][0]["task"] == "reach" and info["per_episode"][0]["steps"] == 5
     assert json.loads((tmp_path / "eval" / "eval_info.json").read_text())["env"] == "simplevla/MetaWorld-v0"
+
+
+@pytest.mark.slow
+def test_two_mt50_tasks_record_train_eval_with_workers(tmp_path):
+    """Two tasks outside MT10 (one easy, one very hard) recorded by two workers with an enlarged goal marker,
+    trained tiny, evaluated by two workers: per-task and per-difficulty results, in the selection's order."""
+    tasks = ("coffee-button", "stick-push")
+    data = tmp_path / "mt50"
+    summary = RecordCommand(
+        out=data,
+        env="metaworld",
+        tasks=tasks,
+        episodes=2,
+        size=32,
+        workers=2,
+        goal_marker=3.0,
+        progress=False,
+    ).run()
+    assert summary["recorded"] == 2
+    ds = load_dataset(data)
+    assert {t for t in ds.meta.tasks} <= set(mt10.instructions("coffee-button", "train_rich")) | set(
+        mt10.instructions("stick-push", "train_rich")
+    )
+    assert dict(ds.meta.info["simplevla"]["env"]["env_options"]) == {"goal_marker": 3.0}
+
+    cfg = TrainConfig(dataset=data, out=tmp_path / "run", steps=3, batch_size=8, val_every=0, threads=1)
+    policy = load_policy(train(cfg, PolicyConfig(**TINY_MW))["checkpoint"])
+    info = evaluate(
+        policy,
+        tmp_path / "eval",
+        tasks,
+        episodes=2,
+        envs=2,
+        videos=1,
+        max_steps=4,
+        progress=False,
+        env="metaworld",
+        workers=2,
+        env_options={"goal_marker": 3.0},
+    )
+    assert list(info["per_group"]) == list(tasks)
+    assert [e["task"] for e in info["per_episode"]] == ["coffee-button"] * 2 + ["stick-push"] * 2
+    assert [e["episode_ix"] for e in info["per_episode"]] == [0, 1, 2, 3]
+    assert set(info["per_subset"]) == {"easy", "very_hard"} and info["per_subset"]["easy"]["groups"] == 1
+    assert info["overall"]["mean_of_subsets"] == pytest.approx(
+        (info["per_group"]["coffee-button"]["pc_success"] + info["per_group"]["stick-push"]["pc_success"]) / 2
+    )
+    assert len(info["overall"]["video_paths"]) == 2  # one per task, written by the workers
+    assert all((tmp_path / "eval" / p).exists() for p in info["overall"]["video_paths"])

@@ -19,10 +19,11 @@ class RecordCommand:
     out: Path
     """output dataset directory (written atomically)"""
     env: str = "tabletop"
-    """which env and scripted expert: tabletop, or metaworld (Meta-World's scripted policies on MT10 tasks;
+    """which env and scripted expert: tabletop, or metaworld (Meta-World's scripted policies on MT50 tasks;
     needs the `metaworld` extra: make install-metaworld)"""
     tasks: tuple[str, ...] | None = None
-    """metaworld: the tasks to record (default: all of MT10; episode seed s records task s mod their number)"""
+    """metaworld: the tasks to record, or sets of them: mt10 (the default), mt50, easy, medium, hard,
+    very_hard; episode seed s records task s mod their number"""
     episodes: int = 100
     """expert episodes to attempt (failed ones are dropped and counted)"""
     families: tuple[str, ...] | None = None
@@ -48,6 +49,9 @@ class RecordCommand:
     --policy.parse-weight 0"""
     max_steps: int | None = None
     """episode step limit (default: the env's)"""
+    goal_marker: float = 1.0
+    """metaworld: draw the goal marker this many times Meta-World's size (rendering only; evaluate with the
+    same value)"""
     resume: bool = False
     """append to an existing dataset at --out"""
     progress: bool = True
@@ -84,7 +88,7 @@ class RecordCommand:
     def run(self) -> dict:
         spec = EnvSpec(
             env=self.env,
-            tasks=tuple(self.tasks) if self.tasks else None,
+            tasks=SUITES[self.env].check(self.tasks) if self.tasks else None,
             families=tuple(self.families) if self.families else None,
             split=self.split,
             size=self.size,
@@ -92,6 +96,7 @@ class RecordCommand:
             noise=self.noise,
             front_starts=self.front_starts,
             task_xy=self.task_xy,
+            env_options=(("goal_marker", self.goal_marker),) if self.env == "metaworld" else (),
         )
         return record(
             self.out,

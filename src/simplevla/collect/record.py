@@ -50,6 +50,9 @@ class EnvSpec:
     noise: float = 0.1
     front_starts: float = 0.0  # share of pushing episodes that start against the object's target side
     task_xy: bool = False  # also store `aux.task_xy` (task object and goal positions) per frame
+    env_options: tuple[
+        tuple[str, object], ...
+    ] = ()  # further env constructor keywords (Meta-World's goal_marker)
 
 
 def _maybe_front_start(env, expert, spec: EnvSpec, seed: int) -> bool:
@@ -165,7 +168,13 @@ def _worker_init(spec: EnvSpec) -> None:
     if mp.parent_process() is not None:  # a pool worker: die with the recorder
         exit_with_parent()
     suite = SUITES[spec.env]
-    env = suite.env(getattr(spec, suite.select), split=spec.split, size=spec.size, max_steps=spec.max_steps)
+    env = suite.env(
+        getattr(spec, suite.select),
+        split=spec.split,
+        size=spec.size,
+        max_steps=spec.max_steps,
+        **dict(spec.env_options),
+    )
     _WORKER.update(env=env, expert_cls=suite.expert(), spec=spec)
 
 
@@ -194,7 +203,8 @@ def expert_episodes(
             yield _worker_run(s)
         return
     chunk = max(1, min(32, len(seeds) // (workers * 8)))
-    with mp.get_context().Pool(workers, initializer=_worker_init, initargs=(spec,)) as pool:
+    # spawn: a forked worker inherits the parent's OpenMP and GL state, and hangs when either was in use
+    with mp.get_context("spawn").Pool(workers, initializer=_worker_init, initargs=(spec,)) as pool:
         yield from pool.imap(_worker_run, seeds, chunksize=chunk)
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gymnasium.envs.registration import register, registry
 
 from simplevla.envs.common import check_selection
-from simplevla.envs.metaworld.tasks import MT10
+from simplevla.envs.metaworld.tasks import DIFFICULTY, MT10, MT50, SETS
 from simplevla.envs.tabletop.tasks import FAMILIES
 
 # Seed ranges: recording [0, 500k), DAgger rollouts [500k, 1M), evaluation [1M, ...). Evaluation group j
@@ -40,14 +40,18 @@ class Suite:
     expert_class: str  # "module:Class" of its scripted expert: Expert(env, noise=..., seed=...)
     group: str  # what eval groups episodes by ("family", "task"), also the per-episode key
     select: str  # the env constructor's keyword that selects groups ("families", "tasks")
-    groups: tuple[str, ...]  # every group, the default selection
+    groups: tuple[str, ...]  # every group (and the default selection unless `default` says otherwise)
     state_names: tuple[str, ...]  # observation.state's components, as a recording names them
     action_names: tuple[str, ...]  # action's components
     tabletop_extras: bool  # held-out parts, parse-head readings, instruction files, front starts, task_xy
+    default: tuple[str, ...] | None = None  # what no selection means (None: every group)
+    sets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # names that select several groups
+    subsets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # eval reports success per subset too
 
     def check(self, selected: str | Sequence[str] | None) -> tuple[str, ...]:
-        """The selected groups (None: all); a ValueError names unknown ones."""
-        return check_selection(selected, self.groups, self.select)
+        """The selected groups (None: the default selection; set names such as `mt50` expand to their
+        groups, without repeats); a ValueError names unknown ones."""
+        return check_selection(selected, self.groups, self.select, self.sets, self.default)
 
     def env(self, groups: Sequence[str] | None = None, **kwargs: Any) -> Any:
         """A new env of this suite on `groups` (None: all); `kwargs` go to its constructor."""
@@ -78,10 +82,13 @@ SUITES: dict[str, Suite] = {
         expert_class="simplevla.envs.metaworld.expert:MetaWorldExpert",
         group="task",
         select="tasks",
-        groups=MT10,
+        groups=MT50,
         state_names=("x", "y", "z", "gripper"),  # hand position and gripper opening
         action_names=("dx", "dy", "dz", "grip"),  # hand displacement and gripper effort
         tabletop_extras=False,
+        default=MT10,
+        sets=SETS,
+        subsets=DIFFICULTY,
     ),
 }
 ENV_ID = SUITES["tabletop"].env_id

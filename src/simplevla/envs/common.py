@@ -4,20 +4,30 @@ that replaces the drawn wording at a reset."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 
-def check_selection(selected: str | Sequence[str] | None, known: Sequence[str], arg: str) -> tuple[str, ...]:
-    """`selected` (one name, several, or None for all of `known`) as a tuple; a ValueError names unknown
-    ones. `arg` is the constructor's keyword (`families`, `tasks`)."""
-    chosen = (
-        tuple(known) if selected is None else ((selected,) if isinstance(selected, str) else tuple(selected))
-    )
+def check_selection(
+    selected: str | Sequence[str] | None,
+    known: Sequence[str],
+    arg: str,
+    sets: Mapping[str, Sequence[str]] | None = None,
+    default: Sequence[str] | None = None,
+) -> tuple[str, ...]:
+    """`selected` (one name, several, or None for `default`, else all of `known`) as a tuple. Names in `sets`
+    (e.g. Meta-World's `mt50`, `easy`) expand to their members, in order and without repeats. A ValueError
+    names unknown ones. `arg` is the constructor's keyword (`families`, `tasks`)."""
+    if selected is None:
+        return tuple(default if default is not None else known)
+    names = (selected,) if isinstance(selected, str) else tuple(selected)
+    sets = sets or {}
+    chosen = tuple(dict.fromkeys(g for n in names for g in sets.get(n, (n,))))
     bad = [s for s in chosen if s not in known]
     if not chosen or bad:
-        raise ValueError(f"{arg}: unknown or empty {bad or list(chosen)}; choose from {list(known)}")
+        named = f" or one of {list(sets)}" if sets else ""
+        raise ValueError(f"{arg}: unknown or empty {bad or list(chosen)}; choose from {list(known)}{named}")
     return chosen
 
 

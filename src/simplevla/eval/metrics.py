@@ -4,7 +4,7 @@ success by what is new in the instruction, and how often the policy understood t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from simplevla.envs.tabletop.language import heldout_parts
 
@@ -35,6 +35,27 @@ def success_by_group(per_episode: list[dict], key: str, groups: Sequence[str]) -
     """(per group, overall) success summaries of `per_episode`, grouped by each episode's `key`."""
     per_group = {g: summary([e["success"] for e in per_episode if e[key] == g]) for g in groups}
     return per_group, summary([e["success"] for e in per_episode])
+
+
+def per_subset(per_episode: list[dict], key: str, subsets: Mapping[str, Sequence[str]]) -> dict:
+    """Success per named subset of groups (Meta-World's difficulty groups), over the selected groups in each:
+    the pooled summary of their episodes, plus `mean_of_groups` (the mean of the groups' own rates, the
+    figure papers average) and `groups` (how many were evaluated). Subsets with no evaluated group are left
+    out."""
+    out = {}
+    for name, members in subsets.items():
+        chosen = [g for g in members if any(e[key] == g for e in per_episode)]
+        if not chosen:
+            continue
+        eps = [e for e in per_episode if e[key] in chosen]
+        rates = [100.0 * _mean([e["success"] for e in eps if e[key] == g]) for g in chosen]
+        out[name] = {**summary([e["success"] for e in eps]), "mean_of_groups": sum(rates) / len(rates)}
+        out[name]["groups"] = len(chosen)
+    return out
+
+
+def _mean(values: list[bool]) -> float:
+    return sum(values) / len(values)
 
 
 def per_part(per_episode: list[dict]) -> dict:

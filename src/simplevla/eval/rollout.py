@@ -43,11 +43,12 @@ def make_vec(
     max_steps: int | None = None,
     env: str = "tabletop",
     vector: str = "sync",
+    options: dict | None = None,
 ) -> VectorEnv:
     """`n` envs of one group of suite `env` (a Tabletop family, a Meta-World task) stepped together: in this
-    process (`sync`), or one worker process each (`async`)."""
+    process (`sync`), or one worker process each (`async`). `options` are further env keywords."""
     suite = SUITES[env]
-    kw = {suite.select: (group,), "split": split, "size": size, "max_steps": max_steps}
+    kw = {suite.select: (group,), "split": split, "size": size, "max_steps": max_steps, **(options or {})}
     fns = [lambda: gym.make(suite.env_id, **kw) for _ in range(n)]
     # NEXT_STEP autoreset: a finished sub-env restarts on its own; its later outputs are ignored by the wave.
     if vector == "async":
@@ -89,11 +90,10 @@ def rollout_wave(
     while not done.all():
         batch = to_batch(obs, tasks, device)
         action = policy.select_action(batch).float().cpu().numpy()  # (n, A)
-        action[done] = 0.0
-        obs, _, terminated, truncated, info = vec.step(action.astype(np.float32))
         active = ~done
+        obs, terminated, truncated, succeeded = step_active(vec, obs, action.astype(np.float32), active)
         steps[active] += 1
-        success |= np.asarray(info["is_success"], dtype=bool) & active
+        success |= succeeded & active
         for i in range(n_record):
             if active[i]:
                 frames[i].append(obs[keys.ENV_PIXELS][i].copy())
@@ -107,6 +107,36 @@ def rollout_wave(
     for i in range(n_record):
         episodes[i]["frames"] = frames[i]
     return episodes
+
+
+def step_active(
+    vec: VectorEnv, obs: dict, action: np.ndarray, active: np.ndarray
+) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """Step the sub-envs of `vec` where `active` (n,) is set with their rows of `action` (n, A); returns the
+    batched observation (finished envs keep their last one), terminated, truncated and is_success (n,).
+
+    In-process (`SyncVectorEnv`) only the active sub-envs step: a finished one costs nothing while the
+    others run on (a Meta-World failure runs 500 steps). Worker processes (`AsyncVectorEnv`) step all, the
+    finished ones with zero actions after their automatic reset; their outputs are ignored."""
+    n = vec.num_envs
+    if not isinstance(vec, SyncVectorEnv):
+        action = action.copy()
+        action[~active] = 0.0
+        obs, _, terminated, truncated, info = vec.step(action)
+        return (
+            obs,
+            np.asarray(terminated, bool),
+            np.asarray(truncated, bool),
+            np.asarray(info["is_success"], bool),
+        )
+    obs = {k: v.copy() for k, v in obs.items()}
+    terminated, truncated, succeeded = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    for i in np.flatnonzero(active):
+        o, _, terminated[i], truncated[i], info = vec.envs[i].step(action[i])
+        succeeded[i] = bool(info["is_success"])
+        for k, v in o.items():
+            obs[k][i] = v
+    return obs, terminated, truncated, succeeded
 
 
 def read_tasks(policy: torch.nn.Module, tasks: list[str], vec: VectorEnv | gym.Env) -> list[dict]:

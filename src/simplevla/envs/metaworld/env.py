@@ -19,7 +19,7 @@ from gymnasium import spaces
 
 from simplevla.envs.common import check_action, check_options, instruction_override
 from simplevla.envs.metaworld import tasks as mt10
-from simplevla.envs.metaworld.render import CAMERAS, SceneRenderer, select_gl
+from simplevla.envs.metaworld.render import CAMERAS, SceneRenderer, scale_goal_marker, select_gl
 
 select_gl()
 
@@ -39,11 +39,17 @@ class MetaWorldEnv(gym.Env):
         camera: str = "corner2",
         max_steps: int | None = None,
         render_mode: str | None = "rgb_array",
+        goal_marker: float = 1.0,
     ) -> None:
         self.tasks = mt10.check_tasks(tasks)
         check_options(split, mt10.SPLITS, size, max_steps, render_mode, META_WORLD_MAX_STEPS)
         if camera not in CAMERAS:
             raise ValueError(f"camera must be one of {CAMERAS}, got {camera!r}")
+        if not isinstance(goal_marker, (int, float)) or not 0.0 <= goal_marker <= 10.0:
+            raise ValueError(
+                f"goal_marker (the goal marker's rendered size, x Meta-World's) must be in [0, 10], got {goal_marker!r}"
+            )
+        self.goal_marker = float(goal_marker)
         self.split, self.size, self.camera = split, int(size), camera
         self.max_steps_override = max_steps
         self.render_mode = render_mode
@@ -76,6 +82,7 @@ class MetaWorldEnv(gym.Env):
                 del env.sawyer_observation_space  # a cached property that depends on the line above
             env._set_task_called = True
             env._freeze_rand_vec, env.seeded_rand_vec = False, True  # layouts drawn from env.np_random
+            scale_goal_marker(env.model, self.goal_marker)
             self._sims[task] = (env, SceneRenderer(env.model, self.size, self.camera))
         return self._sims[task]
 

@@ -43,6 +43,22 @@ def _close_all() -> None:
         renderer.close()
 
 
+def scale_goal_marker(model, scale: float) -> None:
+    """Draw the scene's goal marker sites (`goal`, `goal*`) `scale` times their size: a radius-0.02 ball is
+    one or two pixels at 64x64. Sites never collide, so physics, success and the scripted policies are
+    unchanged; 0 hides the marker."""
+    import mujoco
+
+    if scale == 1.0:
+        return
+    for i in range(model.nsite):
+        name = mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_SITE, i) or ""
+        if name.startswith("goal"):
+            model.site_size[i] *= scale
+            if scale == 0.0:
+                model.site_rgba[i, 3] = 0.0
+
+
 class SceneRenderer:
     """Renders one Meta-World model from one camera into uint8 (size, size, 3) frames."""
 
