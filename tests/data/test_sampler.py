@@ -9,6 +9,7 @@ import pytest
 from data_synth import write_synthetic
 
 from simplevla.data import WindowSampler, build_cache
+from simplevla.data.frames import CompressedFrames
 
 LENGTHS = [
     5,
@@ -32,7 +33,7 @@ def test_cache_matches_dataset(cache, small_dataset):
     np.testing.assert_array_equal(cache.images, np.concatenate([e["observation.image"] for e in eps]))
     np.testing.assert_array_equal(cache.actions, np.concatenate([e["action"] for e in eps]))
     assert [cache.tasks[i] for i in cache.frame_task] == [e["task"] for e in eps for _ in e["action"]]
-    assert isinstance(cache.images, np.memmap) and cache.info["total_episodes"] == 6
+    assert isinstance(cache.images, CompressedFrames) and cache.info["total_episodes"] == 6
     assert set(cache.stats["action"]) >= {"min", "max", "mean", "std"}
 
 
@@ -40,25 +41,42 @@ def test_cache_reused_then_rebuilt_when_dataset_changes(tmp_path):
     root = tmp_path / "ds"
     write_synthetic(root, [3, 4])
     first = build_cache(root)
-    mtime = os.stat(first.path / "images.npy").st_mtime_ns
-    assert build_cache(root).path == first.path and os.stat(first.path / "images.npy").st_mtime_ns == mtime
+    mtime = os.stat(first.path / "frames.zst").st_mtime_ns
+    assert build_cache(root).path == first.path and os.stat(first.path / "frames.zst").st_mtime_ns == mtime
     write_synthetic(root, [3, 4, 5])  # re-recorded: new files, new key, new cache
     second = build_cache(root)
     assert second.path != first.path and len(second.frame_task) == 12
 
 
 def test_full_disk_is_a_clear_error_and_leaves_no_cache(tmp_path, monkeypatch):
-    import shutil
+    import errno
 
+    from simplevla.data import cache as cache_mod
     from simplevla.errors import SimplevlaError
 
     root = tmp_path / "ds"
     write_synthetic(root, [3, 4])
-    usage = shutil.disk_usage(tmp_path)
-    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=1 << 20))  # 1 MiB free
-    with pytest.raises(SimplevlaError, match=r"needs .* GiB and only 0\.0 GiB is free.*--cache-dir"):
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache_mod, "write_frames", full)
+    with pytest.raises(SimplevlaError, match=r"disk filled while writing the training cache.*--cache-dir"):
         build_cache(root)
     assert not (root / ".cache").exists()  # the half-built cache directory, and its parent, were removed
+
+
+def test_cache_frames_equal_the_datasets_frames(tmp_path):
+    """The compressed cache returns, frame for frame, what decoding the dataset's PNGs gives."""
+    from simplevla.data import load_dataset
+
+    root = tmp_path / "ds"
+    write_synthetic(root, [30, 40, 25])
+    cache = build_cache(root)
+    raw = np.concatenate(list(load_dataset(root).iter_images("observation.image", 16)))
+    np.testing.assert_array_equal(cache.images[np.arange(len(raw))], raw)
+    idx = np.array([[94, 0], [17, 17]])
+    np.testing.assert_array_equal(cache.images[idx], raw[idx])
 
 
 def test_window_and_padding_at_episode_edges(cache):

@@ -1,17 +1,20 @@
-"""The training cache: a dataset decoded once into flat .npy files, memory-mapped for training.
+"""The training cache: a dataset decoded once into flat files for training: the frames compressed one by one
+(`simplevla.data.frames`, ~0.5x the dataset's size on disk, decoded per batch) and the low-dim columns
+as .npy arrays.
 
 `build_cache(dataset_dir, cache_dir=None)` -> TrainingCache. The cache lives in
 `<cache_dir or DIR/.cache>/<key>/`, where key = sha256 over the relative path, size and mtime_ns of every
 file under data/, meta/ and videos/ (names, sizes and mtimes, not a content digest: cheap for GB-sized
 datasets, and any rewrite by `simplevla record` changes it). A changed dataset gets a new key, so a stale
-cache is never read. PNGs are decoded in chunks straight into an `np.lib.format.open_memmap` file, so
-memory stays flat as the dataset grows. When DIR is read-only the cache goes under
+cache is never read. PNGs are decoded in chunks and each frame is compressed as it comes, so memory stays
+flat as the dataset grows. When DIR is read-only the cache goes under
 $XDG_CACHE_HOME/simplevla/datasets (default ~/.cache). The build is atomic (temporary dir, then rename).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -23,11 +26,13 @@ import numpy as np
 
 from simplevla import keys
 from simplevla.atomic import atomic_dir
+from simplevla.data.frames import FILES as FRAME_FILES
+from simplevla.data.frames import CompressedFrames, write_frames
 from simplevla.data.reader import load_dataset
 from simplevla.errors import SimplevlaError
 
-CACHE_VERSION = 1
-_FILES = ("images.npy", "states.npy", "actions.npy", "episode_ends.npy", "frame_task.npy", "meta.json")
+CACHE_VERSION = 2  # 2: frames compressed one by one (1 stored them raw, 12 KB per 64x64 frame)
+_FILES = (*FRAME_FILES, "states.npy", "actions.npy", "episode_ends.npy", "frame_task.npy", "meta.json")
 
 
 @dataclass
@@ -35,7 +40,7 @@ class TrainingCache:
     """Flat arrays of one dataset (see COMMON.md): images (N,H,W,3) uint8 memmap, states, actions, ..."""
 
     path: Path
-    images: np.ndarray  # (N, H, W, 3) uint8, memory-mapped
+    images: CompressedFrames | np.ndarray  # (N, H, W, 3) uint8, decoded on access (or an array, in tests)
     states: np.ndarray  # (N, S) float32
     actions: np.ndarray  # (N, A) float32
     episode_ends: np.ndarray  # (E,) int64, exclusive
@@ -71,20 +76,17 @@ def _write(ds, root: Path, out: Path, chunk: int) -> None:
     image_key = keys.IMAGE if keys.IMAGE in ds.meta.camera_keys else (ds.meta.camera_keys or [None])[0]
     if image_key is None:
         raise ValueError(f"{root}: the dataset has no image or video feature to cache")
-    n, (h, w, c) = len(ds), ds.meta.features[image_key]["shape"]
-    need, free = n * h * w * c + (64 << 20), shutil.disk_usage(out).free  # frames + ~64 MiB of the rest
-    if free < need:  # a memory map written past a full disk dies with SIGBUS, not an error
+    n, shape = len(ds), tuple(ds.meta.features[image_key]["shape"])
+    try:
+        write_frames(out, ds.iter_images(image_key, chunk), n, shape)  # blocks (n_chunk, H, W, 3)
+    except OSError as e:
+        if e.errno != errno.ENOSPC:
+            raise
+        free = shutil.disk_usage(out).free
         raise SimplevlaError(
-            f"{out.parent}: the training cache of {root} needs {need / 2**30:.1f} GiB and only "
-            f"{free / 2**30:.1f} GiB is free on that disk; free some space or pass --cache-dir on another disk"
-        )
-    images = np.lib.format.open_memmap(out / "images.npy", mode="w+", dtype=np.uint8, shape=(n, h, w, c))
-    pos = 0
-    for block in ds.iter_images(image_key, chunk):  # (n_chunk, H, W, 3)
-        images[pos : pos + len(block)] = block
-        pos += len(block)
-    images.flush()
-    del images
+            f"{out.parent}: the disk filled while writing the training cache of {root} ({free / 2**20:.0f} MiB "
+            "free); free some space or pass --cache-dir on another disk"
+        ) from None
     cols = ds.columns
     np.save(out / "states.npy", cols[keys.STATE].astype(np.float32).reshape(n, -1))
     np.save(out / "actions.npy", cols[keys.ACTION].astype(np.float32).reshape(n, -1))
@@ -107,7 +109,7 @@ def open_cache(path: Path) -> TrainingCache:
     meta = json.loads((path / "meta.json").read_text())
     return TrainingCache(
         path=path,
-        images=np.load(path / "images.npy", mmap_mode="r"),
+        images=CompressedFrames(path),
         states=np.load(path / "states.npy"),
         actions=np.load(path / "actions.npy"),
         episode_ends=np.load(path / "episode_ends.npy"),

@@ -1,0 +1,140 @@
+"""The training cache's frames, compressed one by one with Zstandard and read back by index.
+
+Tabletop and Meta-World frames are flat colours: a 64x64 RGB frame (12,288 bytes raw) takes ~460 bytes as
+Zstandard level 3 with a dictionary trained on the dataset's first frames, and decodes in ~8 us
+(benchmarks/RESULTS.md). `write_frames` stores three files in a cache directory:
+
+- `frames.zst`: the compressed frames, back to back;
+- `frame_offsets.npy`: int64 (N + 1,), frame i is bytes [offsets[i], offsets[i + 1]);
+- `frames.dict`: the Zstandard dictionary (absent when too few frames to train one).
+
+`CompressedFrames(dir)` reads them as an (N, H, W, 3) uint8 array for the sampler: `frames[idx]` for an int,
+a slice or an int array decodes just those frames; `np.asarray(frames)` decodes all (the GPU path).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import zstandard
+
+LEVEL = 3  # Zstandard level: 3 compresses as well as 1-9 do here within 10%, and encodes fastest
+DICT_BYTES = 64 << 10  # the trained dictionary's size
+DICT_SAMPLES = 1024  # frames the dictionary is trained on (the first ones)
+FILES = ("frames.zst", "frame_offsets.npy", "frames.json")
+
+
+def write_frames(out: Path, blocks: Iterable[np.ndarray], n: int, shape: tuple[int, int, int]) -> int:
+    """Compress `n` frames of `shape` (H, W, 3), given as uint8 blocks (n_block, H, W, 3) in order, into
+    `out`; returns the bytes written. A block of another shape, or a frame count other than `n`, raises
+    ValueError."""
+    out = Path(out)
+    offsets = np.zeros(n + 1, np.int64)
+    pos, compressor, written = 0, None, 0
+    with open(out / "frames.zst", "wb") as f:
+        for block in blocks:
+            block = np.ascontiguousarray(block, dtype=np.uint8)
+            if block.shape[1:] != tuple(shape) or pos + len(block) > n:
+                raise ValueError(
+                    f"frames: expected {n} frames of {tuple(shape)}, got a block {block.shape} at {pos}"
+                )
+            if compressor is None:
+                compressor = _compressor(out, block)
+            for frame in block:
+                blob = compressor.compress(frame.tobytes())
+                f.write(blob)
+                written += len(blob)
+                pos += 1
+                offsets[pos] = written
+    if pos != n:
+        raise ValueError(f"frames: expected {n} frames, got {pos}")
+    np.save(out / "frame_offsets.npy", offsets)
+    (out / "frames.json").write_text(json.dumps({"shape": [n, *shape], "codec": "zstd", "level": LEVEL}))
+    return written
+
+
+def _compressor(out: Path, first: np.ndarray) -> zstandard.ZstdCompressor:
+    """A level-LEVEL compressor, with a dictionary trained on the first frames when there are enough."""
+    samples = [f.tobytes() for f in first[:DICT_SAMPLES]]
+    if len(samples) >= 64:
+        try:
+            table = zstandard.train_dictionary(DICT_BYTES, samples)
+        except zstandard.ZstdError:  # too little variety to train on: plain Zstandard
+            table = None
+        if table is not None:
+            (out / "frames.dict").write_bytes(table.as_bytes())
+            return zstandard.ZstdCompressor(level=LEVEL, dict_data=table)
+    return zstandard.ZstdCompressor(level=LEVEL)
+
+
+class CompressedFrames:
+    """(N, H, W, 3) uint8 frames stored by `write_frames`, decoded on access."""
+
+    dtype = np.dtype(np.uint8)
+    ndim = 4
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.shape: tuple[int, ...] = tuple(json.loads((self.path / "frames.json").read_text())["shape"])
+        self._open()
+
+    def _open(self) -> None:
+        self.offsets = np.load(self.path / "frame_offsets.npy")  # (N + 1,) int64
+        size = int(self.offsets[-1])
+        self._blob = np.memmap(self.path / "frames.zst", np.uint8, "r") if size else np.zeros(0, np.uint8)
+        table = self.path / "frames.dict"
+        self._dict = zstandard.ZstdCompressionDict(table.read_bytes()) if table.is_file() else None
+        self._local = threading.local()  # a decompressor per thread (they are not thread-safe)
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path, "shape": self.shape}
+
+    def __setstate__(self, state: dict) -> None:
+        self.path, self.shape = state["path"], state["shape"]
+        self._open()
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the decoded frames (what a device copy holds)."""
+        return int(np.prod(self.shape))
+
+    @property
+    def stored_bytes(self) -> int:
+        return int(self.offsets[-1])
+
+    def _decompressor(self) -> zstandard.ZstdDecompressor:
+        d = getattr(self._local, "d", None)
+        if d is None:
+            d = self._local.d = (
+                zstandard.ZstdDecompressor(dict_data=self._dict)
+                if self._dict
+                else zstandard.ZstdDecompressor()
+            )
+        return d
+
+    def __getitem__(self, index: int | slice | np.ndarray) -> np.ndarray:
+        if isinstance(index, slice):
+            index = np.arange(*index.indices(len(self)))
+        idx = np.asarray(index, np.int64)
+        flat = idx.reshape(-1)
+        if flat.size and (flat.min() < -len(self) or flat.max() >= len(self)):
+            raise IndexError(f"frame index out of range for {len(self)} frames")
+        flat = np.where(flat < 0, flat + len(self), flat)
+        out = np.empty((flat.size, *self.shape[1:]), np.uint8)  # (K, H, W, 3)
+        frame_bytes = out[0].nbytes if flat.size else 0
+        d = self._decompressor()
+        for j, i in enumerate(flat):
+            raw = d.decompress(self._blob[self.offsets[i] : self.offsets[i + 1]], max_output_size=frame_bytes)
+            out[j] = np.frombuffer(raw, np.uint8).reshape(self.shape[1:])
+        return out.reshape(*idx.shape, *self.shape[1:])
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self[np.arange(len(self))]
+        return out if dtype is None else out.astype(dtype)
