@@ -33,7 +33,7 @@ from simplevla.train.loop import TrainCommand
 COMMANDS: dict[str, str] = {
     "quickstart": "record, train `default` and `simple`, evaluate both splits, write report.md",
     "record": "record scripted-expert demonstrations as a LeRobotDataset v3.0",
-    "data": "inspect, validate, convert and cache datasets",
+    "data": "inspect, view, validate and merge datasets",
     "train": "train a policy on a dataset, with checkpoints and exact resume",
     "dagger": "collect expert corrections on a policy's own rollouts (DAgger)",
     "eval": "evaluate a policy closed loop: success per family, videos, eval_info.json",

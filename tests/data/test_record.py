@@ -76,7 +76,7 @@ _KILL_SCRIPT = textwrap.dedent("""
     import simplevla.data.writer as writer
     from data_synth import TASKS, synthetic_episode
     from simplevla.data.format import dataset_features
-    from simplevla.collect.record import write_dataset
+    from simplevla.data.writer import write_dataset
     writer.ROW_GROUP_FRAMES = 16  # flush often, so the kill lands with parquet half-written
     out, resume = Path(sys.argv[2]), sys.argv[3] == "1"
     keep = writer.episodes_of(__import__("simplevla.data").data.load_dataset(out)) if resume else ()
@@ -125,9 +125,8 @@ def test_sigkill_mid_recording_leaves_previous_or_nothing(tmp_path, resume):
 def test_resume_core_keeps_old_episodes_and_appends(tmp_path):
     from data_synth import TASKS, synthetic_episode
 
-    from simplevla.collect.record import write_dataset
     from simplevla.data.format import dataset_features
-    from simplevla.data.writer import episodes_of, make_episode
+    from simplevla.data.writer import episodes_of, make_episode, write_dataset
 
     out = tmp_path / "ds"
     old = write_synthetic(out, [4, 6, 5])

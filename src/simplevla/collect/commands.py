@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from simplevla.collect.record import EnvSpec, record
-from simplevla.envs import SUITES
+from simplevla.envs import RECORD_SEED_START, SUITES
 from simplevla.errors import SimplevlaError
 
 
@@ -38,6 +38,10 @@ class RecordCommand:
     """worker processes"""
     seed: int | None = None
     """first env seed (default: RECORD_SEED_START, or where a resumed dataset stopped)"""
+    shard: str | None = None
+    """I/N: this machine's share of a recording split over N machines (I in 0..N-1): seeds
+    seed + I*episodes ... + episodes - 1, disjoint from every other shard's; `simplevla data merge` joins
+    the N datasets into the one a single recording of N*episodes would give (docs/scaling.md)"""
     noise: float = 0.1
     """std of the expert's Gaussian action noise (executed, not stored: DART-style)"""
     front_starts: float = 0.0
@@ -65,6 +69,13 @@ class RecordCommand:
             raise SimplevlaError(f"record: --noise must be >= 0, got {self.noise}")
         if not 0.0 <= self.front_starts <= 1.0:
             raise SimplevlaError(f"record: --front-starts must be in [0, 1], got {self.front_starts}")
+        if self.shard is not None:
+            parse_shard(self.shard)
+            if self.resume:
+                raise SimplevlaError(
+                    "record: --shard gives this machine a fixed block of seeds; record more with another "
+                    "--shard (or a larger N) instead of --resume"
+                )
         if self.env not in SUITES:
             raise SimplevlaError(f"record: --env must be one of {list(SUITES)}, got {self.env!r}")
         suite = SUITES[self.env]
@@ -85,6 +96,13 @@ class RecordCommand:
                 )
             self.task_xy = False  # aux.task_xy is Tabletop's (table units); other suites record none
 
+    def _first_seed(self) -> int | None:
+        """--seed, moved to this shard's block of seeds with --shard I/N."""
+        if self.shard is None:
+            return self.seed
+        index, _ = parse_shard(self.shard)
+        return (self.seed if self.seed is not None else RECORD_SEED_START) + index * self.episodes
+
     def run(self) -> dict:
         spec = EnvSpec(
             env=self.env,
@@ -102,8 +120,16 @@ class RecordCommand:
             self.out,
             self.episodes,
             spec,
-            seed=self.seed,
+            seed=self._first_seed(),
             workers=self.workers,
             resume=self.resume,
             progress=self.progress,
         )
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """ "I/N" -> (I, N) with 0 <= I < N; a SimplevlaError says what to write otherwise."""
+    index, sep, count = text.partition("/")
+    if sep and index.strip().isdigit() and count.strip().isdigit() and int(index) < int(count):
+        return int(index), int(count)
+    raise SimplevlaError(f"record: --shard must be I/N with 0 <= I < N (e.g. 0/4), got {text!r}")

@@ -25,10 +25,10 @@ import numpy as np
 import torch
 
 from simplevla import keys
-from simplevla.collect.record import episode_arrays, write_dataset
+from simplevla.collect.record import episode_arrays
 from simplevla.data.format import dataset_features
 from simplevla.data.reader import load_dataset
-from simplevla.data.writer import Episode, episodes_of, make_episode
+from simplevla.data.writer import Episode, episodes_of, make_episode, write_dataset
 from simplevla.envs import DAGGER_SEED_START, EVAL_SEED_START
 from simplevla.envs.batch import to_batch
 from simplevla.envs.tabletop.env import TabletopEnv

@@ -12,10 +12,9 @@ alone writes. A kill at any moment leaves the previous dataset or nothing (`simp
 
 from __future__ import annotations
 
-import gc
 import multiprocessing as mp
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,10 +22,9 @@ import numpy as np
 from tqdm import tqdm
 
 from simplevla import keys
-from simplevla.atomic import atomic_dir
 from simplevla.data.format import dataset_features
 from simplevla.data.reader import load_dataset
-from simplevla.data.writer import DatasetWriter, Episode, episodes_of, make_episode
+from simplevla.data.writer import Episode, episodes_of, make_episode, write_dataset
 from simplevla.envs import RECORD_SEED_START, SUITES
 from simplevla.envs.tabletop.env import TabletopEnv
 from simplevla.envs.tabletop.expert import Expert
@@ -206,31 +204,6 @@ def expert_episodes(
     # spawn: a forked worker inherits the parent's OpenMP and GL state, and hangs when either was in use
     with mp.get_context("spawn").Pool(workers, initializer=_worker_init, initargs=(spec,)) as pool:
         yield from pool.imap(_worker_run, seeds, chunksize=chunk)
-
-
-def write_dataset(
-    out: Path, features: dict, episodes: Iterable[Episode], extra_info: dict, keep: Iterable[Episode] = ()
-) -> dict:
-    """Write `keep` then `episodes` into a fresh dataset that atomically replaces `out`. Returns info."""
-    # The writer keeps ~100 small lists per episode until finalize: with the cyclic GC on, its full
-    # collections rescan them all again and again (a third of the writing time at 16k episodes). Nothing
-    # here makes reference cycles, so the GC is paused while writing.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with atomic_dir(out) as tmp:
-            writer = DatasetWriter(tmp, features)
-            for ep in keep:
-                writer.add_episode(ep)
-            for ep in episodes:
-                writer.add_episode(ep)
-            if not writer.episodes:
-                raise SimplevlaError(f"{out}: no successful expert episode to write; nothing was changed")
-            info = writer.finalize(extra_info)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return info
 
 
 def _previous(out: Path, spec: EnvSpec):

@@ -27,8 +27,9 @@ import numpy as np
 from simplevla import keys
 from simplevla.atomic import atomic_dir
 from simplevla.data.frames import FILES as FRAME_FILES
-from simplevla.data.frames import CompressedFrames, write_frames
+from simplevla.data.frames import CompressedFrames, ConcatFrames, write_frames
 from simplevla.data.reader import load_dataset
+from simplevla.data.stats import lowdim_stats, pooled_stats
 from simplevla.errors import SimplevlaError
 
 CACHE_VERSION = 2  # 2: frames compressed one by one (1 stored them raw, 12 KB per 64x64 frame)
@@ -141,3 +142,51 @@ def build_cache(
                     d.rmdir()
             raise
     return open_cache(path)
+
+
+def concat_caches(caches: list[TrainingCache], names: list[str]) -> TrainingCache:
+    """Several datasets' caches as one, for training on them together: frames, states, actions and
+    episodes back to back, tasks the union (in order of first appearance), stats recomputed over all
+    frames for states and actions (exact) and pooled for the rest. A SimplevlaError names the dataset whose
+    image size, state or action width, or auxiliary target differs from the first's (`names[i]`)."""
+    first = caches[0]
+    for c, name in zip(caches[1:], names[1:], strict=True):
+        diffs = []
+        if c.images.shape[1:] != first.images.shape[1:]:
+            diffs.append(f"frames {tuple(c.images.shape[1:])} against {tuple(first.images.shape[1:])}")
+        for what in ("states", "actions"):
+            a, b = getattr(first, what).shape[1], getattr(c, what).shape[1]
+            if a != b:
+                diffs.append(f"{what} of width {b} against {a}")
+        if (c.task_xy is None) != (first.task_xy is None):
+            diffs.append(f"'{keys.TASK_XY}' {'absent' if c.task_xy is None else 'present'}, unlike the first")
+        if diffs:
+            raise SimplevlaError(
+                f"--dataset {name}: cannot train on it together with {names[0]}: " + "; ".join(diffs)
+            )
+    tasks: list[str] = list(dict.fromkeys(t for c in caches for t in c.tasks))
+    where = {t: i for i, t in enumerate(tasks)}
+    frame_task = np.concatenate(
+        [np.array([where[t] for t in c.tasks], np.int64)[c.frame_task] for c in caches]
+    )
+    offsets = np.cumsum([0, *(len(c) for c in caches[:-1])])
+    states = np.concatenate([c.states for c in caches])
+    actions = np.concatenate([c.actions for c in caches])
+    stats = {
+        k: pooled_stats([c.stats[k] for c in caches])
+        for k in first.stats
+        if all(k in c.stats for c in caches)
+    }
+    stats[keys.STATE], stats[keys.ACTION] = lowdim_stats(states), lowdim_stats(actions)
+    return TrainingCache(
+        path=first.path,
+        images=ConcatFrames([c.images for c in caches]),
+        states=states,
+        actions=actions,
+        episode_ends=np.concatenate([c.episode_ends + o for c, o in zip(caches, offsets, strict=True)]),
+        frame_task=frame_task,
+        tasks=tasks,
+        stats=stats,
+        info={**first.info, "datasets": list(names)},
+        task_xy=None if first.task_xy is None else np.concatenate([c.task_xy for c in caches]),
+    )

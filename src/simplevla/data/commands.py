@@ -1,4 +1,4 @@
-"""CLI commands of the data area: `simplevla data info` and `simplevla data view`."""
+"""CLI commands of the data area: `simplevla data info`, `view`, `validate` and `merge`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated, Union
 import numpy as np
 import tyro
 
+from simplevla.data.merge import merge_datasets
 from simplevla.data.reader import load_dataset
 from simplevla.data.view import episode_gif
 
@@ -65,7 +66,60 @@ class DataViewCommand:
         return episode_gif(load_dataset(self.dir), self.episode, self.out, self.scale)
 
 
+@dataclass
+class DataValidateCommand:
+    """Check a dataset end to end: its metadata, every column, and (unless --no-frames) every frame decodes
+    to its feature's shape. Exits non-zero with the file and field of the first problem."""
+
+    dir: tyro.conf.Positional[Path]
+    frames: bool = True
+    """decode every image or video frame too (the slow part)"""
+    json: bool = False
+
+    def run(self) -> dict:
+        ds = load_dataset(self.dir)  # metadata, tasks, episodes, stats and every low-dim column, checked
+        m = ds.meta
+        decoded = {}
+        if self.frames:
+            for key in m.camera_keys:
+                decoded[key] = sum(len(block) for block in ds.iter_images(key))
+        missing = [k for k in m.features if k not in m.stats and k not in ("index", "task_index")]
+        return {
+            "dir": str(self.dir),
+            "ok": True,
+            "episodes": m.total_episodes,
+            "frames": len(ds),
+            "tasks": len(m.tasks),
+            "frames_decoded": decoded,
+            "features_without_stats": missing,
+        }
+
+
+@dataclass
+class DataMergeCommand:
+    """Merge datasets of the same features into one (episodes renumbered, tasks and stats merged), written
+    atomically; e.g. the shards of `simplevla record --shard I/N`."""
+
+    dirs: tyro.conf.Positional[tuple[Path, ...]]
+    out: Path
+    """the merged dataset's directory (must not exist)"""
+    json: bool = False
+
+    def run(self) -> dict:
+        info = merge_datasets(self.dirs, self.out)
+        return {
+            "out": str(self.out),
+            "merged": [str(d) for d in self.dirs],
+            "total_episodes": info["total_episodes"],
+            "total_frames": info["total_frames"],
+            "total_tasks": info["total_tasks"],
+            "seed_ranges": info.get("simplevla", {}).get("seed_ranges"),
+        }
+
+
 DataCommand = Union[  # noqa: UP007  (tyro reads this Union as the list of subcommands)
     Annotated[DataInfoCommand, tyro.conf.subcommand("info")],
     Annotated[DataViewCommand, tyro.conf.subcommand("view")],
+    Annotated[DataValidateCommand, tyro.conf.subcommand("validate")],
+    Annotated[DataMergeCommand, tyro.conf.subcommand("merge")],
 ]

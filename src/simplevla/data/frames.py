@@ -138,3 +138,45 @@ class CompressedFrames:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         out = self[np.arange(len(self))]
         return out if dtype is None else out.astype(dtype)
+
+
+class ConcatFrames:
+    """Several frame stores (CompressedFrames or arrays, one (H, W, 3)) read as one (N1 + N2 + ..., H, W, 3)
+    array: `frames[idx]` gathers each index from the store that holds it."""
+
+    dtype = np.dtype(np.uint8)
+    ndim = 4
+
+    def __init__(self, parts: list) -> None:
+        shapes = {tuple(p.shape[1:]) for p in parts}
+        if len(shapes) != 1:
+            raise ValueError(f"frames: the stores have different frame shapes {sorted(shapes)}")
+        self.parts = parts
+        self.starts = np.cumsum([0, *(len(p) for p in parts)])  # (P + 1,)
+        self.shape = (int(self.starts[-1]), *shapes.pop())
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape))
+
+    def __getitem__(self, index: int | slice | np.ndarray) -> np.ndarray:
+        if isinstance(index, slice):
+            index = np.arange(*index.indices(len(self)))
+        idx = np.asarray(index, np.int64)
+        flat = idx.reshape(-1)
+        if flat.size and (flat.min() < -len(self) or flat.max() >= len(self)):
+            raise IndexError(f"frame index out of range for {len(self)} frames")
+        flat = np.where(flat < 0, flat + len(self), flat)
+        part = np.searchsorted(self.starts, flat, side="right") - 1  # (K,) which store holds each frame
+        out = np.empty((flat.size, *self.shape[1:]), np.uint8)
+        for p in np.unique(part):
+            sel = part == p
+            out[sel] = self.parts[p][flat[sel] - self.starts[p]]
+        return out.reshape(*idx.shape, *self.shape[1:])
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self[np.arange(len(self))]
+        return out if dtype is None else out.astype(dtype)

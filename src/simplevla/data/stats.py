@@ -172,3 +172,26 @@ def image_stats_from_hist(hist: np.ndarray, n_frames: int) -> dict[str, np.ndarr
 def serialize_stats(stats: dict[str, dict[str, np.ndarray]]) -> dict:
     """numpy stats -> JSON lists (nested for images)."""
     return {key: {name: np.asarray(v).tolist() for name, v in st.items()} for key, st in stats.items()}
+
+
+def pooled_stats(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """One feature's stats over several datasets from each one's stats (min, max, mean, std and count
+    pooled exactly; quantiles, which do not pool, are the count-weighted mean of the parts')."""
+    counts = np.array([float(np.asarray(p["count"]).reshape(-1)[0]) for p in parts])  # (P,)
+    w = counts / counts.sum()
+    mean = sum(wi * np.asarray(p["mean"], np.float64) for wi, p in zip(w, parts, strict=True))
+    second = sum(
+        wi * (np.asarray(p["std"], np.float64) ** 2 + np.asarray(p["mean"], np.float64) ** 2)
+        for wi, p in zip(w, parts, strict=True)
+    )
+    out = {
+        "min": np.minimum.reduce([np.asarray(p["min"]) for p in parts]),
+        "max": np.maximum.reduce([np.asarray(p["max"]) for p in parts]),
+        "mean": mean,
+        "std": np.sqrt(np.maximum(second - mean**2, 0.0)),
+        "count": np.array([int(counts.sum())]),
+    }
+    for name in QUANTILES:
+        if all(name in p for p in parts):
+            out[name] = sum(wi * np.asarray(p[name], np.float64) for wi, p in zip(w, parts, strict=True))
+    return out

@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Literal
 
+import tyro
+
 from simplevla.errors import SimplevlaError
 
 
@@ -13,7 +15,8 @@ from simplevla.errors import SimplevlaError
 class TrainConfig:
     """One training run. The CLI shows these fields without a prefix (`--steps`, `--batch-size`, ...)."""
 
-    dataset: Path | None = None  # a LeRobotDataset v3.0 directory (required for the CLI)
+    # LeRobotDataset v3.0 directories (required for the CLI); `--dataset A --dataset B` trains on both together
+    dataset: tyro.conf.UseAppendAction[tuple[Path, ...]] = ()
     out: Path | None = None  # the run directory: checkpoints/, train_log.csv, loss.png
     steps: int = 2000  # total optimizer steps; the lr schedule is defined over these
     save_every: int = 1000  # checkpoint every K steps (and always at the last step)
@@ -42,6 +45,17 @@ class TrainConfig:
     dist_timeout: float = 300.0  # under torchrun: seconds a rank waits on the others before failing
 
     def __post_init__(self) -> None:
+        given = self.dataset
+        if given is None:
+            self.dataset = ()
+        elif isinstance(given, (str, Path)):
+            self.dataset = (Path(given),)
+        else:
+            self.dataset = tuple(Path(d) for d in given)
+        if len(set(self.dataset)) != len(self.dataset):
+            raise SimplevlaError(
+                f"train config: --dataset names a directory twice: {[str(d) for d in self.dataset]}"
+            )
         positive = ("steps", "save_every", "batch_size", "log_every", "val_batches")
         for name in positive:
             if int(getattr(self, name)) < 1:
@@ -66,4 +80,6 @@ class TrainConfig:
             self.warmup_steps = min(self.warmup_steps, 1)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self).items()}
+        out = {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self).items()}
+        out["dataset"] = [str(d) for d in self.dataset]
+        return out

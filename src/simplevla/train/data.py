@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from simplevla import keys
 from simplevla.data import WindowSampler, build_cache
+from simplevla.data.cache import concat_caches
 from simplevla.errors import SimplevlaError
 from simplevla.models.config import PolicyConfig
 
@@ -71,17 +73,23 @@ def make_source(
 
 
 def load_source(
-    dataset: Path,
+    datasets: Path | Sequence[Path],
     cache_dir: Path | None,
     policy: PolicyConfig,
     val_fraction: float,
     seed: int,
     debug: bool = False,
 ) -> DataSource:
-    if not (Path(dataset) / "meta" / "info.json").is_file():
-        raise SimplevlaError(f"--dataset {dataset}: not a LeRobotDataset v3.0 directory (no meta/info.json)")
-    cache = build_cache(dataset, cache_dir)
-    return make_source(cache, policy, val_fraction, seed, debug, name=str(dataset))
+    """Samplers over one dataset's training cache, or over several datasets' caches read as one
+    (`concat_caches`: they must share image size, state and action widths)."""
+    roots = [Path(datasets)] if isinstance(datasets, (str, Path)) else [Path(d) for d in datasets]
+    for root in roots:
+        if not (root / "meta" / "info.json").is_file():
+            raise SimplevlaError(f"--dataset {root}: not a LeRobotDataset v3.0 directory (no meta/info.json)")
+    caches = [build_cache(root, cache_dir) for root in roots]
+    names = [str(r) for r in roots]
+    cache = caches[0] if len(caches) == 1 else concat_caches(caches, names)
+    return make_source(cache, policy, val_fraction, seed, debug, name=" + ".join(names))
 
 
 def check_features(cache: object, policy: PolicyConfig, name: str) -> None:

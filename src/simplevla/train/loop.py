@@ -110,7 +110,7 @@ def _setup(
     torch.set_num_threads(cfg.threads or max(1, (os.cpu_count() or 1) // local_procs))
     torch.manual_seed(cfg.seed)
     if data is None:
-        if cfg.dataset is None:
+        if not cfg.dataset:
             raise SimplevlaError("train: --dataset is required")
         data = load_source(cfg.dataset, cfg.cache_dir, policy_cfg, cfg.val_fraction, cfg.seed, cfg.debug)
     device = distributed.init(d, pick_device(cfg.device), cfg.dist_timeout)
@@ -329,7 +329,7 @@ class TrainCommand:
     json: bool = False  # print the result summary as one JSON object
 
     def run(self) -> dict | None:
-        if self.train.dataset is None or self.train.out is None:
+        if not self.train.dataset or self.train.out is None:
             raise SimplevlaError("train: --dataset DIR and --out RUN are required")
         summary = train(self.train, self.policy)
         return summary if distributed.from_env().is_main else None  # one summary per job, from rank 0
