@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # or installs torch into .venv first; pip then keeps the torch it finds.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo lessons test test-fast install install-test install-metaworld gl-lib browser lint clean
+.PHONY: demo lessons metaworld test test-fast install install-test install-metaworld gl-lib browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ gl-lib: $(BIN)/python
 # runs/quickstart/report.md. `make lessons` runs the tutorial's lessons instead.
 demo: install
 	$(BIN)/simplevla quickstart --out runs/quickstart
+
+# Meta-World MT50 on LeRobot's protocol, from nothing: record, train two seeds, evaluate (benchmarks/metaworld.md).
+metaworld: install-metaworld
+	bash benchmarks/metaworld_mt50.sh runs/mt50
 
 lessons: install
 	$(BIN)/simplevla basics all
