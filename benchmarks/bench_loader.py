@@ -48,6 +48,11 @@ def synthetic(root: Path, episodes: int, length: int = 30, size: int = 64) -> No
         w.finalize()
 
 
+def _bytes(root: Path, skip: str | None = None) -> int:
+    """Bytes of the files under `root` (leaving out any path part named `skip`)."""
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and skip not in p.parts)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--dataset", type=Path, default=None)
@@ -72,6 +77,8 @@ def main() -> None:
             "write_s": round(t1 - t0, 2),
             "cache_build_s": round(t2 - t1, 2),
             "cache_frames_per_s": round(len(cache) / (t2 - t1)),
+            "cache_mb": round(_bytes(cache.path) / 2**20, 1),
+            "dataset_mb": round(_bytes(root, skip=".cache") / 2**20, 1),
             "batch_size": args.batch_size,
             "threads": torch.get_num_threads(),
         }
