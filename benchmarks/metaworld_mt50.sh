@@ -4,14 +4,14 @@
 # per task, Meta-World's 500-step limit, per-difficulty averages), the first seed also on the held-out
 # paraphrases. Every stage's wall time goes to OUT/times.txt. `make metaworld` runs it.
 #   bash benchmarks/metaworld_mt50.sh [OUT]
-# Settings (environment variables): EPISODES per task (40), STEPS (15000), SIZE (64), MARKER (goal marker
-# scale, 3), SEEDS ("0 1"), WORKERS (2), THREADS (2).
+# Settings (environment variables): EPISODES per task (40), STEPS (12000), SIZE (64), MARKER (goal marker
+# scale, 1: Meta-World's own), SEEDS ("0 1"), WORKERS (2), THREADS (2).
 set -euo pipefail
 OUT=${1:-runs/mt50}
 EPISODES=${EPISODES:-40}
-STEPS=${STEPS:-15000}
+STEPS=${STEPS:-12000}
 SIZE=${SIZE:-64}
-MARKER=${MARKER:-3}
+MARKER=${MARKER:-1}
 SEEDS=${SEEDS:-"0 1"}
 WORKERS=${WORKERS:-2}
 THREADS=${THREADS:-2}
