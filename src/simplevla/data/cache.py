@@ -14,11 +14,9 @@ $XDG_CACHE_HOME/simplevla/datasets (default ~/.cache). The build is atomic (temp
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,16 +76,7 @@ def _write(ds, root: Path, out: Path, chunk: int) -> None:
     if image_key is None:
         raise ValueError(f"{root}: the dataset has no image or video feature to cache")
     n, shape = len(ds), tuple(ds.meta.features[image_key]["shape"])
-    try:
-        write_frames(out, ds.iter_images(image_key, chunk), n, shape)  # blocks (n_chunk, H, W, 3)
-    except OSError as e:
-        if e.errno != errno.ENOSPC:
-            raise
-        free = shutil.disk_usage(out).free
-        raise SimplevlaError(
-            f"{out.parent}: the disk filled while writing the training cache of {root} ({free / 2**20:.0f} MiB "
-            "free); free some space or pass --cache-dir on another disk"
-        ) from None
+    write_frames(out, ds.iter_images(image_key, chunk), n, shape)  # blocks (n_chunk, H, W, 3)
     cols = ds.columns
     np.save(out / "states.npy", cols[keys.STATE].astype(np.float32).reshape(n, -1))
     np.save(out / "actions.npy", cols[keys.ACTION].astype(np.float32).reshape(n, -1))
@@ -136,7 +125,7 @@ def build_cache(
         try:
             with atomic_dir(path) as tmp:
                 _write(ds, root, tmp, chunk)
-        except BaseException:
+        except BaseException:  # a full disk is atomic_dir's SimplevlaError, the partial cache removed
             for d in made:  # a failed build leaves the dataset directory as it found it
                 with contextlib.suppress(OSError):
                     d.rmdir()
