@@ -19,7 +19,7 @@ for lever in ${LEVERS:-"base 64 1" "marker 64 3" "size96 96 1" "both 96 3"}; do
   $SV record --env metaworld --tasks $TASKS --episodes $((EPS * 3)) --size "$size" --goal-marker "$marker" \
       --workers 2 --out "$OUT/$name.data" --no-progress --json > "$OUT/$name.record.json"
   t1=$(date +%s)
-  $SV train --dataset "$OUT/$name.data" --out "$OUT/$name" --steps "$STEPS" --threads 2 --val-every 0 \
+  $SV train --dataset "$OUT/$name.data" --out "$OUT/$name" --steps "$STEPS" --threads 2 --val-every 0 --policy.image-size "$size" \
       $NO_TABLETOP --json > "$OUT/$name.train.json"
   t2=$(date +%s)
   $SV eval --policy "$OUT/$name" --env metaworld --tasks $TASKS --episodes 20 --envs 20 --workers 2 \
