@@ -3,7 +3,7 @@
 # pick-place, peg-insert-side): the same recipe with each lever alone, closed-loop success per task at the
 # MT50 protocol's 500-step limit. benchmarks/metaworld.md reports the table.
 #   bash experiments/metaworld_levers.sh [OUT] [EPISODES_PER_TASK] [STEPS]
-# Levers (name size goal_marker): base 64 1; marker 64 3; size96 96 1; both 96 3.
+# Levers (LEVERS, name:size:goal_marker words): base:64:1 marker:64:3 size96:96:1 both:96:3.
 set -euo pipefail
 OUT=${1:-runs/levers}
 EPS=${2:-40}
@@ -12,9 +12,8 @@ TASKS="push pick-place peg-insert-side"
 SV=${SV:-.venv/bin/simplevla}
 NO_TABLETOP="--policy.aux-weight 0 --policy.plan-input False --policy.parse-weight 0"
 mkdir -p "$OUT"
-for lever in ${LEVERS:-"base 64 1" "marker 64 3" "size96 96 1" "both 96 3"}; do
-  set -- $lever
-  name=$1 size=$2 marker=$3
+for lever in ${LEVERS:-base:64:1 marker:64:3 size96:96:1 both:96:3}; do
+  IFS=: read -r name size marker <<< "$lever"
   t0=$(date +%s)
   $SV record --env metaworld --tasks $TASKS --episodes $((EPS * 3)) --size "$size" --goal-marker "$marker" \
       --workers 2 --out "$OUT/$name.data" --no-progress --json > "$OUT/$name.record.json"
