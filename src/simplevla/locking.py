@@ -79,9 +79,10 @@ def writer_lock(target: str | os.PathLike, command: str) -> Iterator[Path]:
             _HELD.discard(key)
 
 
-def exit_with_parent() -> None:
+def exit_with_parent(parent_pid: int | None = None) -> None:
     """In a worker process: ask Linux to SIGKILL it when its parent dies, so a killed `record` or `dagger`
-    leaves no orphaned workers behind (elsewhere a no-op)."""
+    leaves no orphaned workers behind (elsewhere a no-op). A spawned worker gets here only after its start-up
+    (seconds on a busy machine): given `parent_pid`, it exits at once if that parent is already gone."""
     with contextlib.suppress(Exception):
         import ctypes
         import signal
@@ -89,5 +90,5 @@ def exit_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
-        if os.getppid() == 1:  # the parent died before prctl took effect
-            os._exit(1)
+        if os.getppid() == 1 or (parent_pid is not None and os.getppid() != parent_pid):
+            os._exit(1)  # the parent died before prctl took effect (its orphans went to init or a subreaper)

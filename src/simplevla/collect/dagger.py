@@ -122,7 +122,7 @@ def rollout_continuations(
 def _worker(args: tuple[str, list[int], int, int, bool]) -> tuple[list[Episode], dict]:
     path, seeds, n_envs, size, task_xy = args
     if mp.parent_process() is not None:  # a pool worker: die with the dagger process
-        exit_with_parent()
+        exit_with_parent(mp.parent_process().pid)
     torch.set_num_threads(1)
     return rollout_continuations(load_policy(path), seeds, n_envs, size, task_xy)
 

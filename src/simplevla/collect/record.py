@@ -13,6 +13,7 @@ alone writes. A kill at any moment leaves the previous dataset or nothing (`simp
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -164,7 +165,7 @@ _WORKER: dict = {}
 
 def _worker_init(spec: EnvSpec) -> None:
     if mp.parent_process() is not None:  # a pool worker: die with the recorder
-        exit_with_parent()
+        exit_with_parent(mp.parent_process().pid)
     suite = SUITES[spec.env]
     env = suite.env(
         getattr(spec, suite.select),
@@ -191,6 +192,13 @@ def _worker_run(seed: int) -> tuple[int, Episode | None]:
     return seed, run_episode(_WORKER["env"], _WORKER["expert_cls"], _WORKER["spec"], seed)
 
 
+def _start_method() -> str | None:
+    """How to start workers: the platform's default (fork on Linux: instant, so a recorder killed at once
+    leaves no worker starting up), but spawn once this process has loaded MuJoCo: a worker forked after
+    MuJoCo rendered (Mesa's llvmpipe threads) hangs in its first render."""
+    return "spawn" if "mujoco" in sys.modules else None
+
+
 def expert_episodes(
     spec: EnvSpec, seeds: list[int], workers: int = 1
 ) -> Iterator[tuple[int, Episode | None]]:
@@ -201,8 +209,7 @@ def expert_episodes(
             yield _worker_run(s)
         return
     chunk = max(1, min(32, len(seeds) // (workers * 8)))
-    # spawn: a forked worker inherits the parent's OpenMP and GL state, and hangs when either was in use
-    with mp.get_context("spawn").Pool(workers, initializer=_worker_init, initargs=(spec,)) as pool:
+    with mp.get_context(_start_method()).Pool(workers, initializer=_worker_init, initargs=(spec,)) as pool:
         yield from pool.imap(_worker_run, seeds, chunksize=chunk)
 
 
