@@ -23,7 +23,7 @@ stage() {  # stage NAME COMMAND...: run it, append its wall time to OUT/times.tx
   shift
   t0=$(date +%s)
   "$@"
-  echo "$name $(($(date +%s) - t0))s $(date -u +%FT%TZ)" | tee -a "$OUT/times.txt"
+  echo "$name $(($(date +%s) - t0))s $(date -u +%FT%TZ)" | tee -a "$OUT/times.txt" >&2  # not into the JSON
 }
 if [ ! -f "$OUT/data/meta/info.json" ]; then
   stage record $SV record --env metaworld --tasks mt50 --episodes $((EPISODES * 50)) --size "$SIZE" \
