@@ -86,7 +86,9 @@ def cases(h: Harness) -> list[Case]:
             same_dataset,
             copy_base=True,
         ),
-        Case("cache build", 16, cache_build, no_cache),  # the compressed cache of the base dataset is > 16 KiB
+        Case(
+            "cache build", 16, cache_build, no_cache
+        ),  # the compressed cache of the base dataset is > 16 KiB
         Case(
             "checkpoint save", int(ckpt_kib * 2.6) + 64, lambda m: h.argv("train", m / "run"), checkpoints_ok
         ),

@@ -8,7 +8,7 @@ frames are decoded per mp4 file on first use (optional `video` extra, PyAV).
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -68,8 +68,15 @@ def _read_tasks(root: Path) -> list[str]:
         raise SimplevlaError(
             f"{path}: needs columns 'task_index' and 'task' (or a pandas index of task strings)"
         )
+    for column, ok, kind in ((name, _is_string, "strings"), ("task_index", pa.types.is_integer, "integers")):
+        typ = table.schema.field(column).type
+        if not ok(typ) or table[column].null_count:
+            raise SimplevlaError(f"{path}: column '{column}' must hold {kind} without nulls, got {typ}")
+    try:
+        tasks = table[name].to_pylist()
+    except UnicodeDecodeError as e:
+        raise SimplevlaError(f"{path}: column '{name}' holds a task that is not UTF-8 ({e})") from None
     order = np.asarray(table["task_index"].to_numpy(), np.int64)
-    tasks = table[name].to_pylist()
     if sorted(order.tolist()) != list(range(len(tasks))):
         raise SimplevlaError(f"{path}: column 'task_index' must hold 0..{len(tasks) - 1} exactly once")
     out = [""] * len(tasks)
@@ -87,10 +94,40 @@ def _read_episodes(root: Path) -> list[dict]:
         V.check_inside(root, path, "episodes table")
         pf = V.open_parquet(path, "episodes table")
         cols = [c for c in pf.schema_arrow.names if not c.startswith("stats/")]
-        rows.extend(V.read_table(path, "episodes table", cols).to_pylist())
+        try:
+            rows.extend(V.read_table(path, "episodes table", cols).to_pylist())
+        except UnicodeDecodeError as e:
+            raise SimplevlaError(
+                f"{path}: the episodes table holds a string that is not UTF-8 ({e})"
+            ) from None
         V.require_columns(path, pf.schema_arrow, V.REQUIRED_EPISODE_COLUMNS, "episodes table")
+        _check_episode_rows(path, rows)
+    if not rows:
+        raise SimplevlaError(
+            f"{root / 'meta/episodes'}: the episodes table has no row; a dataset needs an episode"
+        )
     rows.sort(key=lambda r: r["episode_index"])
     return rows
+
+
+def _check_episode_rows(path: Path, rows: list[dict]) -> None:
+    """The index columns of the episodes table are integers, and video timestamps numbers, in every row."""
+    for i, row in enumerate(rows):
+        for column, value in row.items():
+            if column == "tasks":
+                continue
+            if column.endswith("_timestamp"):
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            elif column in V.REQUIRED_EPISODE_COLUMNS or column.endswith(("chunk_index", "file_index")):
+                ok = isinstance(value, int) and not isinstance(value, bool)
+            else:
+                continue
+            if not ok:
+                raise SimplevlaError(f"{path}: column '{column}' row {i} holds {value!r}; need a number")
+
+
+def _is_string(typ: pa.DataType) -> bool:
+    return pa.types.is_string(typ) or pa.types.is_large_string(typ)
 
 
 def _read_stats(root: Path) -> dict:
@@ -98,10 +135,7 @@ def _read_stats(root: Path) -> dict:
     if not path.is_file():
         return {}
     V.check_inside(root, path, "stats.json")
-    try:
-        stats = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise SimplevlaError(f"{path}: not valid JSON ({e})") from None
+    stats = V.read_json_file(path)
     if not isinstance(stats, dict):
         raise SimplevlaError(f"{path}: expected a JSON object of feature name -> stats")
     return stats
@@ -122,6 +156,13 @@ class LeRobotDataset:
         feats = self.meta.features
         self.image_keys = [k for k, ft in feats.items() if ft["dtype"] == "image"]
         self.video_keys = self.meta.video_keys
+        for k in self.video_keys:  # where each episode's frames of a video feature are (LeRobot's columns)
+            for c in (f"videos/{k}/chunk_index", f"videos/{k}/file_index", f"videos/{k}/from_timestamp"):
+                if c not in self.meta.episodes[0]:
+                    raise SimplevlaError(
+                        f"{self.root / 'meta/episodes'}: the episodes table has no column '{c}' for the video "
+                        f"feature '{k}' of {self.root / fmt.INFO_PATH}"
+                    )
         self.lowdim_keys = [k for k, ft in feats.items() if not fmt.is_visual(ft)]
         files = list(dict.fromkeys((e["data/chunk_index"], e["data/file_index"]) for e in self.meta.episodes))
         self.files = [
@@ -141,6 +182,8 @@ class LeRobotDataset:
             self.columns[keys.TASK_INDEX],
             len(self.meta.tasks),
         )
+        # after the data: a feature shape the data files contradict is named there first
+        V.check_stats(self.root / fmt.STATS_PATH, self.meta.stats, feats)
         self._image_cols: dict[tuple[int, str], pa.Array] = {}
         self._videos: dict[tuple[str, Path], tuple[np.ndarray, np.ndarray]] = {}
         for i in range(len(self.files)):  # decode one image per file: catches a wrong image shape early

@@ -6,12 +6,15 @@ pyarrow and json errors never escape: a truncated or garbage file becomes one cl
 from __future__ import annotations
 
 import json
+import re
+import string
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from simplevla import keys
 from simplevla.data import format as fmt
 from simplevla.errors import SimplevlaError
 
@@ -30,6 +33,7 @@ REQUIRED_EPISODE_COLUMNS = (
 
 MAX_IMAGE_SIDE = 8192  # pixels: a larger image feature is refused before anything is decoded
 _TEMPLATE_KEYS = {"chunk_index": 0, "file_index": 0, "video_key": "observation.image"}
+_SPEC = re.compile(r"0?[1-9]?d?")  # the format of a placeholder: "", "d", "3d", "03d"
 
 
 def check_inside(root: Path, path: Path, what: str) -> Path:
@@ -56,14 +60,30 @@ def _check_template(path: Path, info: dict, field: str, required: bool) -> None:
         return
     if not isinstance(value, str) or not value:
         raise SimplevlaError(f"{path}: field '{field}' must be a path template string, got {value!r}")
-    try:
+    shown = value if len(value) <= 200 else value[:200] + "..."
+    try:  # only the known placeholders, each with at most a short zero-padded width such as :03d (a width
+        # of 999999999 would make str.format build a gigabyte string)
+        fields = [
+            (name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value) if name is not None
+        ]
+        bad = next(
+            (f for f in fields if f[0] not in _TEMPLATE_KEYS or f[2] or not _SPEC.fullmatch(f[1])), None
+        )
+        if bad is not None:
+            raise ValueError(f"placeholder {{{bad[0]}{'!' + bad[2] if bad[2] else ''}:{bad[1]}}}")
         formatted = value.format(**_TEMPLATE_KEYS)
     except (KeyError, IndexError, ValueError, AttributeError) as e:
         raise SimplevlaError(
-            f"{path}: field '{field}' is {value!r}, not a template of {{chunk_index}}, {{file_index}}"
-            f"{', {video_key}' if field == 'video_path' else ''} ({type(e).__name__}: {e})"
+            f"{path}: field '{field}' is {shown!r}, not a template of {{chunk_index}}, {{file_index}}"
+            f"{', {video_key}' if field == 'video_path' else ''} with formats such as :03d "
+            f"({type(e).__name__}: {e})"
         ) from None
     rel = Path(formatted)
+    if any(len(part.encode()) > 200 for part in rel.parts) or len(formatted.encode()) > 1024:
+        raise SimplevlaError(
+            f"{path}: field '{field}' is {shown!r}, a path with a name longer than 200 bytes or longer than "
+            "1024 bytes in all"
+        )
     if rel.is_absolute() or ".." in rel.parts or "\\" in formatted:
         raise SimplevlaError(
             f"{path}: field '{field}' is {value!r}, which points outside the dataset; it must be a relative "
@@ -97,10 +117,92 @@ def _check_feature(path: Path, name: str, ft: object) -> None:
         )
 
 
+def read_json_file(path: Path) -> object:
+    """JSON from `path`; a SimplevlaError naming it when it is not UTF-8 JSON or nests too deep to parse."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:  # RecursionError: ~1,000 deep
+        raise SimplevlaError(f"{path}: not valid JSON ({type(e).__name__}: {e})") from None
+
+
+# What every reader of a dataset in simplevla needs (the reader itself, the training cache, the sampler):
+# the five index columns (a number per frame), state and action (numbers), and an image or video.
+INDEX_COLUMNS = (keys.TIMESTAMP, keys.FRAME_INDEX, keys.EPISODE_INDEX, keys.INDEX, keys.TASK_INDEX)
+
+
+def _numeric(ft: dict) -> bool:
+    return ft["dtype"] not in ("image", "video", "string")
+
+
+def _check_required_features(path: Path, features: dict) -> None:
+    for k in (*INDEX_COLUMNS, keys.STATE, keys.ACTION):
+        if k not in features:
+            raise SimplevlaError(
+                f"{path}: field 'features' has no '{k}'; simplevla reads datasets with the index columns "
+                f"{list(INDEX_COLUMNS)}, '{keys.STATE}' and '{keys.ACTION}'"
+            )
+    for k in INDEX_COLUMNS:
+        if not _numeric(features[k]) or features[k]["shape"] != [1]:
+            raise SimplevlaError(f"{path}: field 'features.{k}' must be one number per frame (shape [1])")
+    for k in (keys.STATE, keys.ACTION):
+        if not _numeric(features[k]) or len(features[k]["shape"]) != 1:
+            raise SimplevlaError(f"{path}: field 'features.{k}' must be a vector of numbers (shape [n])")
+    if keys.TASK_XY in features and (
+        not _numeric(features[keys.TASK_XY]) or features[keys.TASK_XY]["shape"] != [4]
+    ):
+        raise SimplevlaError(f"{path}: field 'features.{keys.TASK_XY}' must be 4 numbers (shape [4])")
+    if not any(ft["dtype"] in ("image", "video") for ft in features.values()):
+        raise SimplevlaError(f"{path}: field 'features' has no image or video feature")
+
+
+def check_stats(path: Path, stats: dict, features: dict) -> None:
+    """meta/stats.json: feature name -> {stat name -> a number or a (nested) list of finite numbers}; for a
+    vector feature, min/max/mean/std and the quantiles have its width (what training normalizes with)."""
+    for name, entry in stats.items():
+        if not isinstance(entry, dict):
+            raise SimplevlaError(f"{path}: field '{name}' must be an object of stat name -> values")
+        for stat, value in entry.items():
+            flat = _flat_numbers(value)
+            try:
+                arr = np.asarray(flat if flat is not None else [], np.float64)
+            except OverflowError:
+                flat = None
+            if flat is None:
+                raise SimplevlaError(f"{path}: field '{name}.{stat}' must be a number or a list of numbers")
+            if not np.isfinite(arr).all():
+                raise SimplevlaError(
+                    f"{path}: field '{name}.{stat}' holds NaN, inf or a number beyond float64"
+                )
+            ft = features.get(name)
+            if ft is not None and _numeric(ft) and stat != "count" and arr.size != int(np.prod(ft["shape"])):
+                raise SimplevlaError(
+                    f"{path}: field '{name}.{stat}' has {arr.size} values, but feature '{name}' has shape "
+                    f"{ft['shape']}"
+                )
+
+
+def _flat_numbers(value: object) -> list | None:
+    """The numbers of a number or (nested) list of numbers; None when anything else is in it. Iterative."""
+    out, stack = [], [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(reversed(v))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out.append(v)
+        else:
+            return None
+    return out
+
+
 def read_info(root: Path) -> dict:
     """Load and check meta/info.json."""
     path = root / fmt.INFO_PATH
-    if not root.is_dir():
+    try:
+        is_dir = root.is_dir()
+    except OSError as e:  # a name too long
+        raise SimplevlaError(f"{root}: cannot read the dataset directory ({e.strerror or e})") from None
+    if not is_dir:
         raise SimplevlaError(f"{root}: dataset directory does not exist")
     check_inside(root, root / "meta", "meta directory")
     if not path.is_file():
@@ -108,10 +210,7 @@ def read_info(root: Path) -> dict:
             f"{path}: missing; not a LeRobotDataset v3.0 directory (meta/info.json is required)"
         )
     check_inside(root, path, "info.json")
-    try:
-        info = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise SimplevlaError(f"{path}: not valid JSON ({e})") from None
+    info = read_json_file(path)
     if not isinstance(info, dict):
         raise SimplevlaError(f"{path}: expected a JSON object")
     for k in REQUIRED_INFO:
@@ -134,18 +233,28 @@ def read_info(root: Path) -> dict:
         raise SimplevlaError(f"{path}: field 'features' must be an object of feature name -> dtype, shape")
     for name, ft in info["features"].items():
         _check_feature(path, name, ft)
+    _check_required_features(path, info["features"])
     _check_template(path, info, "data_path", required=True)
     _check_template(path, info, "video_path", required=False)
     return info
 
 
+# What pyarrow raises on a corrupt file: its own errors, OS errors, and UnicodeDecodeError from metadata or
+# strings that are not UTF-8
+PARQUET_ERRORS = (pa.ArrowException, OSError, UnicodeDecodeError)
+
+
 def open_parquet(path: Path, what: str) -> pq.ParquetFile:
     """Open a parquet file, turning any pyarrow/OS error into a SimplevlaError."""
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError as e:  # a name too long
+        raise SimplevlaError(f"{path}: cannot read the {what} path ({e.strerror or e})") from None
+    if not is_file:
         raise SimplevlaError(f"{path}: missing {what} file")
     try:
         return pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as e:
+    except PARQUET_ERRORS as e:
         raise SimplevlaError(f"{path}: cannot read {what} (truncated or not a parquet file): {e}") from None
 
 
@@ -155,7 +264,7 @@ def read_table(path: Path, what: str, columns: list[str] | None = None) -> pa.Ta
         require_columns(path, pf.schema_arrow, columns, what)
     try:
         return pf.read(columns=columns)
-    except (pa.ArrowException, OSError) as e:
+    except PARQUET_ERRORS as e:
         raise SimplevlaError(f"{path}: cannot read {what} (truncated or corrupt): {e}") from None
 
 
@@ -209,7 +318,7 @@ def check_image_shape(path: Path, key: str, img: np.ndarray, shape: list[int], r
 
 def check_finite(path: Path, key: str, values: np.ndarray, row0: int = 0) -> None:
     """A float column with NaN or inf would poison every loss it reaches: refuse it, naming the row."""
-    if values.dtype.kind != "f":
+    if values.dtype.kind != "f" or not len(values):  # a file of no rows has no bad row
         return
     bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
     if bad.any():

@@ -22,12 +22,15 @@ def decode_video(path: Path) -> tuple[np.ndarray, np.ndarray]:
     frames, times = [], []
     try:
         with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise SimplevlaError(f"{path}: holds no video stream")
             stream = container.streams.video[0]
             for frame in container.decode(stream):
                 frames.append(frame.to_ndarray(format="rgb24"))
-                times.append(float(frame.pts * stream.time_base) if frame.pts is not None else len(times))
-    except av.FFmpegError as e:
-        raise SimplevlaError(f"{path}: cannot decode video ({e})") from None
+                known = frame.pts is not None and stream.time_base is not None
+                times.append(float(frame.pts * stream.time_base) if known else len(times))
+    except (av.FFmpegError, UnicodeDecodeError) as e:  # UnicodeDecodeError: container metadata not UTF-8
+        raise SimplevlaError(f"{path}: cannot decode video ({type(e).__name__}: {e})") from None
     if not frames:
         raise SimplevlaError(f"{path}: video holds no frames")
     return np.stack(frames), np.asarray(times, np.float64)

@@ -18,6 +18,7 @@ from simplevla.atomic import atomic_dir
 from simplevla.errors import SimplevlaError
 from simplevla.models.config import FORMAT_VERSION, PolicyConfig
 from simplevla.models.factory import make_policy
+from simplevla.models.normalize import check_stats
 from simplevla.models.policy import VLAPolicy
 from simplevla.models.text.wordvec import PACKAGE, VECTORS, installed_version
 from simplevla.models.tokenizer import WordTokenizer
@@ -72,6 +73,13 @@ def step_dirs(ckpt_root: Path) -> list[Path]:
 def resolve_checkpoint(path: str | Path) -> Path:
     """A checkpoint dir from a checkpoint dir, `RUN/checkpoints` or a run dir."""
     path = Path(path)
+    try:
+        return _resolve_checkpoint(path)
+    except (OSError, RuntimeError) as e:  # a name too long, a symlink loop
+        raise SimplevlaError(f"{path}: cannot read the checkpoint path ({e})") from None
+
+
+def _resolve_checkpoint(path: Path) -> Path:
     if (path / CONFIG).is_file():
         return path
     root = path / "checkpoints" if (path / "checkpoints").is_dir() else path
@@ -92,7 +100,10 @@ CONFIG_KEYS = ("format_version", "simplevla_version", "type", "policy", "text_en
 def inside_checkpoint(ckpt: Path, name: str) -> Path:
     """ckpt / name, refused when a symlink leads it out of the checkpoint directory."""
     path = ckpt / name
-    real, base = path.resolve(), ckpt.resolve()
+    try:
+        real, base = path.resolve(), ckpt.resolve()
+    except (OSError, RuntimeError) as e:  # a symlink loop, a name too long
+        raise SimplevlaError(f"{path}: cannot resolve the path ({e})") from None
     if base not in real.parents:
         raise SimplevlaError(
             f"{path}: leads outside the checkpoint directory (to {real}); refusing to read it"
@@ -146,9 +157,18 @@ def _check_text_package(config_path: Path, text: str, needs: dict) -> None:
         )
 
 
+def regular_file(path: Path) -> Path:
+    """`path`, refused unless it is a regular file: a FIFO would block the read for ever (safetensors opens
+    it holding the GIL), a device could stream without end."""
+    if not path.is_file():
+        raise SimplevlaError(f"{path}: cannot read (missing, or not a regular file)")
+    return path
+
+
 def read_tensors(path: Path) -> dict[str, torch.Tensor]:
     """A safetensors file's tensors; a SimplevlaError naming the file when it is missing or is not one (a
     pickle put in its place is refused by its header, never unpickled)."""
+    regular_file(path)
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as e:
@@ -157,10 +177,11 @@ def read_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 def read_json(path: Path) -> dict:
     """A JSON object from `path`; a SimplevlaError naming the file when it is missing or malformed."""
+    regular_file(path)
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise SimplevlaError(f"{path}: cannot read ({e})") from e
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:  # nested ~1,000 deep
+        raise SimplevlaError(f"{path}: cannot read ({type(e).__name__}: {e})") from None
     if not isinstance(d, dict):
         raise SimplevlaError(f"{path}: expected a JSON object, got {type(d).__name__}")
     return d
@@ -176,8 +197,12 @@ def load_policy(path: str | Path, device: str = "cpu") -> VLAPolicy:
         tokenizer = WordTokenizer.from_json(
             read_json(inside_checkpoint(ckpt, TOKENIZER)), str(ckpt / TOKENIZER)
         )
+    check_stats(stats, cfg.state_dim, cfg.action_dim, str(ckpt / STATS))
     policy = make_policy(cfg, stats, tokenizer=tokenizer)
     state = read_tensors(inside_checkpoint(ckpt, WEIGHTS))
+    for name, tensor in state.items():  # NaN weights would act with NaN actions: refuse them here
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise SimplevlaError(f"{ckpt / WEIGHTS}: tensor '{name}' holds NaN or inf")
     try:
         missing, unexpected = policy.load_state_dict(state, strict=False)
     except RuntimeError as e:  # a tensor of the wrong shape

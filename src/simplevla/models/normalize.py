@@ -8,6 +8,9 @@ actions at an episode's end the way mean/std is. `mean_std` stays available as a
 
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
 import torch
 from torch import nn
 
@@ -18,16 +21,53 @@ EPS = 1e-6
 STAT_NAMES = ("min", "max", "mean", "std")
 
 
-def _stat(stats: dict, feature: str, name: str, dim: int) -> torch.Tensor:
+def _numbers(value: object) -> list[float] | None:
+    """The numbers of a number or a (nested) list of numbers, flattened; None when anything else is in it
+    (a string, null, an object, a bool). Iterative: a list nested 1,000 deep costs no recursion."""
+    out, stack = [], [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(reversed(v))
+        elif isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)):
+            out.append(float(v) if not isinstance(v, int) else v)
+        else:
+            return None
+    return out
+
+
+def _stat(
+    stats: dict, feature: str, name: str, dim: int, source: str = "dataset stats (meta/stats.json)"
+) -> torch.Tensor:
+    """stats[feature][name] as a float32 (dim,) tensor of finite numbers; a SimplevlaError naming `source`
+    and the field otherwise."""
+    field = f"field '{feature}.{name}'"
+    entry = stats.get(feature) if isinstance(stats, dict) else None
+    if not isinstance(entry, dict) or name not in entry:
+        raise SimplevlaError(f"{source}: missing {feature!r}/{name!r} ({field})")
+    raw = entry[name]
+    if isinstance(raw, (torch.Tensor, np.ndarray, np.generic)):  # computed in memory (e.g. concat_caches)
+        raw = np.asarray(raw.detach().cpu() if isinstance(raw, torch.Tensor) else raw).tolist()
+    values = _numbers(raw)
     try:
-        value = torch.as_tensor(stats[feature][name], dtype=torch.float32).reshape(-1)
-    except KeyError as e:
-        raise SimplevlaError(f"dataset stats: missing {feature!r}/{name!r} (meta/stats.json)") from e
+        value = torch.tensor(values if values is not None else [], dtype=torch.float64)
+    except (OverflowError, RuntimeError, TypeError):  # an integer beyond float64
+        values = None
+    if values is None:
+        raise SimplevlaError(f"{source}: {field} must be a number or a list of numbers")
     if value.numel() != dim:
-        raise SimplevlaError(
-            f"dataset stats: {feature!r}/{name!r} has {value.numel()} values, the policy expects {dim}"
-        )
+        raise SimplevlaError(f"{source}: {field} has {value.numel()} values, the policy expects {dim}")
+    value = value.to(torch.float32)
+    if not torch.isfinite(value).all():
+        raise SimplevlaError(f"{source}: {field} holds NaN, inf or a number beyond float32: {value.tolist()}")
     return value
+
+
+def check_stats(stats: dict, state_dim: int, action_dim: int, source: str) -> None:
+    """Refuse stats a Normalizer could not be built from, naming `source` (e.g. a checkpoint's stats.json)."""
+    for feature, dim in ((keys.STATE, state_dim), (keys.ACTION, action_dim)):
+        for name in STAT_NAMES:
+            _stat(stats, feature, name, dim, source)
 
 
 class Normalizer(nn.Module):

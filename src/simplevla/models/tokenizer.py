@@ -62,8 +62,16 @@ class WordTokenizer:
 
     @classmethod
     def from_json(cls, d: dict, source: str = "tokenizer.json") -> WordTokenizer:
-        if d.get("type") != "word" or not isinstance(d.get("vocab"), list):
+        vocab = d.get("vocab")
+        if d.get("type") != "word" or not isinstance(vocab, list):
             raise SimplevlaError(
                 f"{source}: expected {{'type': 'word', 'vocab': [...]}}, got keys {sorted(d)}"
             )
-        return cls(d["vocab"])
+        bad = next((i for i, w in enumerate(vocab) if not isinstance(w, str)), None)
+        if bad is not None:
+            raise SimplevlaError(
+                f"{source}: field 'vocab' must be a list of words; entry {bad} is {type(vocab[bad]).__name__}"
+            )
+        if vocab[:2] != [PAD, UNK]:
+            raise SimplevlaError(f"{source}: field 'vocab' must start with {PAD!r}, {UNK!r}; got {vocab[:2]}")
+        return cls(vocab)

@@ -121,8 +121,8 @@ async def read_body(request: Request) -> dict:
         return {}
     try:
         body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ServeError(f"the request body is not valid JSON ({e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:  # RecursionError: ~1,000 deep
+        raise ServeError(f"the request body is not valid JSON ({type(e).__name__}: {e})") from None
     if not isinstance(body, dict):
         raise ServeError(f"the request body must be a JSON object, got {type(body).__name__}")
     return body
@@ -148,7 +148,7 @@ async def stats(request: Request) -> dict:
 async def create(request: Request) -> JSONResponse:
     server, body = _server(request), await read_body(request)
     name = body.get("suite", next(iter(server.suites)))
-    if name not in server.suites:
+    if not isinstance(name, str) or name not in server.suites:  # a list or object is no suite (unhashable)
         raise ServeError(f"suite {name!r} is not served here; choose from {', '.join(server.suites)}")
     suite = server.suites[name]
     opts = server.options(body, {"suite", "seed", "group", "instruction"}, suite)
@@ -265,7 +265,7 @@ async def live(websocket: WebSocket, sid: str) -> None:
                 session.runner = asyncio.create_task(
                     play(server, session, websocket, opts.get("instruction"))
                 )
-            except (ServeError, json.JSONDecodeError) as e:
+            except (ServeError, json.JSONDecodeError, RecursionError) as e:  # RecursionError: ~1,000 deep
                 await websocket.send_json({"type": "error", "error": str(e), "status": 400})
     except WebSocketDisconnect:
         pass

@@ -62,11 +62,17 @@ class TrainConfig:
                 raise SimplevlaError(
                     f"train config: --{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}"
                 )
-        if self.lr <= 0 or self.warmup_steps < 0 or self.val_every < 0 or self.grad_clip < 0:
+        # written as `not x > 0`: a NaN fails every comparison, so `x <= 0` would let it through
+        if not self.lr > 0 or self.warmup_steps < 0 or self.val_every < 0 or not self.grad_clip >= 0:
             raise SimplevlaError(
-                "train config: --lr must be > 0 and --warmup-steps, --val-every, --grad-clip >= 0"
+                "train config: --lr must be > 0 and --warmup-steps, --val-every, --grad-clip >= 0 "
+                f"(got --lr {self.lr}, --grad-clip {self.grad_clip})"
             )
-        if self.dist_timeout <= 0:
+        if not self.weight_decay >= 0:
+            raise SimplevlaError(f"train config: --weight-decay must be >= 0, got {self.weight_decay}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise SimplevlaError(f"train config: --val-fraction must be in [0, 1), got {self.val_fraction}")
+        if not self.dist_timeout > 0:
             raise SimplevlaError(f"train config: --dist-timeout must be > 0 seconds, got {self.dist_timeout}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise SimplevlaError(f"train config: --ema-decay must be in [0, 1), got {self.ema_decay}")
