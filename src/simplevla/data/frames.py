@@ -71,6 +71,18 @@ def _compressor(out: Path, first: np.ndarray) -> zstandard.ZstdCompressor:
     return zstandard.ZstdCompressor(level=LEVEL)
 
 
+def _indices(index: int | slice | np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """An int, slice or int array over `n` frames as (the index array, its flat non-negative form (K,));
+    IndexError when out of range."""
+    if isinstance(index, slice):
+        index = np.arange(*index.indices(n))
+    idx = np.asarray(index, np.int64)
+    flat = idx.reshape(-1)
+    if flat.size and (flat.min() < -n or flat.max() >= n):
+        raise IndexError(f"frame index out of range for {n} frames")
+    return idx, np.where(flat < 0, flat + n, flat)
+
+
 class CompressedFrames:
     """(N, H, W, 3) uint8 frames stored by `write_frames`, decoded on access."""
 
@@ -120,13 +132,7 @@ class CompressedFrames:
         return d
 
     def __getitem__(self, index: int | slice | np.ndarray) -> np.ndarray:
-        if isinstance(index, slice):
-            index = np.arange(*index.indices(len(self)))
-        idx = np.asarray(index, np.int64)
-        flat = idx.reshape(-1)
-        if flat.size and (flat.min() < -len(self) or flat.max() >= len(self)):
-            raise IndexError(f"frame index out of range for {len(self)} frames")
-        flat = np.where(flat < 0, flat + len(self), flat)
+        idx, flat = _indices(index, len(self))
         out = np.empty((flat.size, *self.shape[1:]), np.uint8)  # (K, H, W, 3)
         frame_bytes = out[0].nbytes if flat.size else 0
         d = self._decompressor()
@@ -163,13 +169,7 @@ class ConcatFrames:
         return int(np.prod(self.shape))
 
     def __getitem__(self, index: int | slice | np.ndarray) -> np.ndarray:
-        if isinstance(index, slice):
-            index = np.arange(*index.indices(len(self)))
-        idx = np.asarray(index, np.int64)
-        flat = idx.reshape(-1)
-        if flat.size and (flat.min() < -len(self) or flat.max() >= len(self)):
-            raise IndexError(f"frame index out of range for {len(self)} frames")
-        flat = np.where(flat < 0, flat + len(self), flat)
+        idx, flat = _indices(index, len(self))
         part = np.searchsorted(self.starts, flat, side="right") - 1  # (K,) which store holds each frame
         out = np.empty((flat.size, *self.shape[1:]), np.uint8)
         for p in np.unique(part):
