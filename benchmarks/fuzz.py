@@ -11,12 +11,9 @@ replays it). Prints one JSON line per suite:
 - loaded_ok: read, and what was read behaves as valid data;
 - refused_clean: refused with a SimplevlaError naming the file and the field (web: an HTTP 4xx with a JSON
   error), within the deadline and memory cap, the input directory unchanged, nothing read outside it;
-- unclean: anything else; `unclean_known` counts those that are failures already reported in code this
-  work could not change (`fuzzkit.KNOWN`), `unclean_examples` holds the first few messages and inputs;
+- unclean: anything else; `unclean_examples` holds the first few messages and inputs;
 - seconds: wall time of the suite (slowest_example_s: its slowest input).
 
-`--no-known` leaves out the inputs of failures already reported in code this work could not change
-(`fuzzkit.KNOWN`), as the test suite does.
 """
 
 from __future__ import annotations
@@ -29,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fuzzkit import KNOWN, SUITES, Workspace, run_suite  # noqa: E402
+from fuzzkit import SUITES, Workspace, run_suite  # noqa: E402
 
 
 def _missing(name: str, ws: Workspace) -> str | None:
@@ -57,10 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=None, help="Hypothesis seed (default: a random one, printed)")
     p.add_argument("--seconds", type=float, default=10.0, help="deadline per example (seconds)")
     p.add_argument("--verbose", action="store_true", help="print each example and its outcome to stderr")
-    p.add_argument("--no-known", action="store_true", help="leave out the inputs of KNOWN failures")
     args = p.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().getrandbits(32)
-    print(json.dumps({"seed": seed, "examples_per_suite": args.examples, "known": sorted(KNOWN)}), flush=True)
+    print(json.dumps({"seed": seed, "examples_per_suite": args.examples}), flush=True)
     ws = Workspace(seconds=args.seconds)
     unclean = 0
     for name in args.suite or list(SUITES):
@@ -68,12 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print(json.dumps({"suite": name, "skipped": missing}), flush=True)
             continue
-        result = run_suite(
-            name, args.examples, seed, ws, known=not args.no_known, log=sys.stderr if args.verbose else None
-        )
-        unclean += result["unclean"] - sum(result["unclean_known"].values())
+        result = run_suite(name, args.examples, seed, ws, log=sys.stderr if args.verbose else None)
+        unclean += result["unclean"]
         print(json.dumps(result), flush=True)
-    return 1 if unclean else 0  # 1: a new unclean failure (known ones are counted and reported, not failed)
+    return 1 if unclean else 0  # 1: an unclean failure
 
 
 if __name__ == "__main__":

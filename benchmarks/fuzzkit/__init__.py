@@ -8,7 +8,7 @@ error), within a deadline and a memory cap, without changing the input directory
 - `artefacts`: the valid dataset, checkpoints, instruction file and canary directory (`Workspace`).
 - `mutate`: the mutations (bytes, files, JSON, parquet, safetensors, lines) as Hypothesis strategies.
 - `guard`: the property, checked around one call (`Guard.run` -> `Outcome`).
-- `targets`: one target per reader (`SUITES`), `KNOWN` failures reported but not fixable here.
+- `targets`: one target per reader (`SUITES`).
 - `runner`: `run_suite`, N examples counted, for `benchmarks/fuzz.py`.
 - `target(name)`: one shared workspace and target per process, for the tests (`tests/fuzz/`).
 """
@@ -18,9 +18,9 @@ from __future__ import annotations
 from .artefacts import Workspace
 from .guard import Guard, Invalid, Outcome
 from .runner import run_suite
-from .targets import KNOWN, SUITES
+from .targets import SUITES
 
-__all__ = ["KNOWN", "SUITES", "Guard", "Invalid", "Outcome", "Workspace", "run_suite", "target"]
+__all__ = ["SUITES", "Guard", "Invalid", "Outcome", "Workspace", "run_suite", "target"]
 
 _SHARED: dict = {}
 

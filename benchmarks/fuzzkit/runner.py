@@ -7,19 +7,15 @@ import time
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from .artefacts import Workspace
-from .targets import SUITES, known_failure
+from .targets import SUITES
 
 
-def run_suite(
-    name: str, examples: int, seed_value: int, ws: Workspace, known: bool = True, keep: int = 5, log=None
-) -> dict:
+def run_suite(name: str, examples: int, seed_value: int, ws: Workspace, keep: int = 5, log=None) -> dict:
     """Run `examples` generated inputs of suite `name` (seeded by `seed_value`, not derandomized) and
-    count them: loaded_ok, refused_clean, unclean (of which unclean_known: failures already reported,
-    `targets.KNOWN`), and the first `keep` unclean messages with their inputs.
+    count them: loaded_ok, refused_clean, unclean, and the first `keep` unclean messages with their inputs.
     `log`: a file that gets one line per example before it runs and its outcome after."""
     target = SUITES[name](ws)
     counts = {"loaded_ok": 0, "refused_clean": 0, "unclean": 0}
-    known_counts: dict[str, int] = {}
     unclean: list[dict] = []
     slowest = 0.0
 
@@ -32,7 +28,7 @@ def run_suite(
         phases=(Phase.generate,),
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=target.cases(known=known))
+    @given(case=target.cases())
     def one(case) -> None:
         nonlocal slowest
         if log is not None:
@@ -43,11 +39,8 @@ def run_suite(
         counts[outcome.kind] += 1
         slowest = max(slowest, outcome.seconds)
         if outcome.kind == "unclean":
-            known = known_failure(case, outcome.message)
-            if known is not None:
-                known_counts[known] = known_counts.get(known, 0) + 1
             if len(unclean) < keep:
-                unclean.append({"message": outcome.message[:600], "input": repr(case)[:400], "known": known})
+                unclean.append({"message": outcome.message[:600], "input": repr(case)[:400]})
 
     t0 = time.perf_counter()
     try:
@@ -60,7 +53,6 @@ def run_suite(
         "seed": seed_value,
         "examples": sum(counts.values()),
         **counts,
-        "unclean_known": known_counts,
         "unclean_examples": unclean,
         "slowest_example_s": round(slowest, 2),
         "seconds": round(time.perf_counter() - t0, 1),

@@ -8,10 +8,6 @@
 | instructions | an instruction file | `simplevla.eval.freetext.read_instruction_file` |
 | cli | the dataset and checkpoint | `simplevla.cli.main(argv)` with generated numeric and path flags |
 | web | the `default` checkpoint served | `simplevla serve`'s app through FastAPI's TestClient |
-
-`cases(known=False)` leaves out the inputs of failures already reported and not fixable here
-(`KNOWN`, each with the file and the reason), so the test suite stays green while `benchmarks/fuzz.py`
-(known=True, the default) still generates and counts them.
 """
 
 from __future__ import annotations
@@ -31,32 +27,6 @@ from hypothesis import strategies as st
 from . import mutate as M
 from .artefacts import Workspace
 from .guard import Invalid, Outcome
-
-# Failures found by the fuzzer in code this work may not change (src/simplevla/eval/, envs/, collect/):
-# reported, and kept out of the test suite's generated inputs (benchmarks/fuzz.py still generates them).
-KNOWN = {
-    "instructions-deep-json": "eval/freetext.py: a JSON line nested ~1,000 deep raises RecursionError",
-    "instructions-seed-overflow": "eval/freetext.py: a JSON seed of 1e999 (inf) raises OverflowError from int()",
-    "instructions-fifo": "eval/freetext.py: an instruction file that is a FIFO blocks read_text() for ever",
-    "cli-nan-eval": "eval/commands.py: eval --goal-marker nan is accepted",
-    "cli-nan-record": "collect/commands.py: record --noise nan and --goal-marker nan are accepted",
-}
-
-# How each KNOWN failure shows in an unclean outcome ("<input> <message>"), for the counts of fuzz.py.
-KNOWN_MATCH = {
-    "instructions-deep-json": re.compile(r"RecursionError at simplevla/eval/freetext\.py"),
-    "instructions-seed-overflow": re.compile(r"OverflowError at simplevla/eval/freetext\.py"),
-    "instructions-fifo": re.compile(r"'fifo'.*hang .* at simplevla/eval/freetext\.py"),
-    "cli-nan-eval": re.compile(r"'flags', 'eval'.*accepted NaN for \['goal_marker'\]"),
-    "cli-nan-record": re.compile(r"'flags', 'record'.*accepted NaN for \['(noise|goal_marker)'"),
-}
-
-
-def known_failure(case: object, message: str) -> str | None:
-    """The KNOWN failure an unclean outcome is, or None (a new one)."""
-    text = f"{case!r} {message}"
-    return next((k for k, pattern in KNOWN_MATCH.items() if pattern.search(text)), None)
-
 
 FIELD = re.compile(
     r"'[^']*'|\b(field|fields|column|row|header|tensor|key|line|shape|dtype|json|parquet|safetensors|missing|"
@@ -111,7 +81,7 @@ class DatasetTarget:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
 
-    def cases(self, known: bool = True) -> st.SearchStrategy:
+    def cases(self) -> st.SearchStrategy:
         import pyarrow.parquet as pq
 
         base, values = getattr(self.ws, self.artefact), M.json_values(self.ws.outside_strings())
@@ -204,7 +174,7 @@ class CheckpointTarget:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
 
-    def cases(self, known: bool = True) -> st.SearchStrategy:
+    def cases(self) -> st.SearchStrategy:
         values = M.json_values(self.ws.outside_strings())
         out = []
         for which in ("ckpt_default", "ckpt_simple"):
@@ -271,15 +241,13 @@ class InstructionsTarget:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
 
-    def cases(self, known: bool = True) -> st.SearchStrategy:
+    def cases(self) -> st.SearchStrategy:
         from simplevla.envs.tabletop.tasks import FAMILIES
 
         family = st.one_of(st.sampled_from(FAMILIES), st.sampled_from(FAMILY_STRINGS), st.text(max_size=8))
         seed = st.one_of(st.sampled_from(SEED_STRINGS), st.integers().map(str))
         text = st.one_of(st.sampled_from(INSTRUCTION_STRINGS), st.text(max_size=30))
         values = M.json_values()
-        if not known:  # KNOWN instructions-deep-json, instructions-seed-overflow
-            values = values.filter(lambda v: not isinstance(v, (M.Deep, M.Big)) and not _non_finite(v))
         tsv = st.tuples(family, seed, text).map("\t".join)
         odd = st.lists(st.text(max_size=6), max_size=5).map("\t".join)
         obj = st.fixed_dictionaries(
@@ -292,13 +260,10 @@ class InstructionsTarget:
             },
         ).map(lambda d: " ".join(M.dumps(d).split("\n")))
         line = st.one_of(tsv, tsv, odd, obj, obj, st.sampled_from(["{", "{}", "[1]", "#", "{" + "[" * 50000]))
-        if not known:
-            line = line.filter(lambda s: "[" * 100 not in s)
         size = self.ws.instructions.stat().st_size
         lines = self.ws.instructions.read_text().split("\n")
-        file_ops = M.FILE_OPS if known else ("delete", "directory", "symlink_loop")  # KNOWN instructions-fifo
         # a symlink out is the user's own choice of file here (the path is given on the command line)
-        file_ops = tuple(op for op in file_ops if op != "symlink_out")
+        file_ops = tuple(op for op in M.FILE_OPS if op != "symlink_out")
         return _weighted(
             (6, M.lines_mutation(lines, line)), (2, M.bytes_mutation(size)), (1, M.file_mutation(file_ops))
         )
@@ -324,16 +289,6 @@ class InstructionsTarget:
                     raise Invalid(f"read the row {row!r}")
 
         return self.ws.guard.run(path.parent, call, names_in(path))
-
-
-def _non_finite(v) -> bool:
-    if isinstance(v, float):
-        return not math.isfinite(v)
-    if isinstance(v, list):
-        return any(_non_finite(x) for x in v)
-    if isinstance(v, dict):
-        return any(_non_finite(x) for x in v.values())
-    return False
 
 
 # ---------------------------------------------------------------------------------------------- cli
@@ -383,10 +338,9 @@ class CliTarget:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
 
-    def cases(self, known: bool = True) -> st.SearchStrategy:
+    def cases(self) -> st.SearchStrategy:
         number = st.one_of(st.sampled_from(NUMBERS), st.integers().map(str), st.floats().map(repr))
-        commands = ["train", "eval", "serve", "record"] if known else ["train", "serve"]  # KNOWN cli-nan-*
-        validate = st.sampled_from(commands).flatmap(
+        validate = st.sampled_from(["train", "eval", "serve", "record"]).flatmap(
             lambda c: st.lists(st.tuples(st.sampled_from(FLAGS[c]), number), min_size=1, max_size=3).map(
                 lambda flags: ("flags", c, tuple(flags))
             )
@@ -580,7 +534,7 @@ class WebTarget:
             self._client.__exit__(None, None, None)
             self._client = None
 
-    def cases(self, known: bool = True) -> st.SearchStrategy:
+    def cases(self) -> st.SearchStrategy:
         values = M.json_values()
         fields = st.sampled_from(["suite", "seed", "group", "instruction", "extra", "op"])
         obj = st.dictionaries(

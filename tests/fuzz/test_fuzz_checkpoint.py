@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 
 @FUZZ
-@given(case=st.deferred(lambda: target("checkpoint").cases(known=False)))
+@given(case=st.deferred(lambda: target("checkpoint").cases()))
 # a FIFO in place of the weights blocked safetensors for ever (holding the GIL); a symlink loop
 @example(case=("ckpt_default", "model.safetensors", ("file", "fifo")))
 @example(case=("ckpt_simple", "model.safetensors", ("file", "symlink_loop")))

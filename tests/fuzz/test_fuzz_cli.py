@@ -5,21 +5,18 @@ with generated numbers for --episode and --scale and output paths (a directory, 
 validated but not run. Every command line runs, or exits 2 with one line (or tyro's usage box) naming the
 flag or the path; never a traceback, and a parsed command never holds a NaN.
 
-The @example inputs are the failures the fuzzer found, fixed (docs/reliability.md). `record --noise nan`
-and `eval --goal-marker nan` are accepted by code this work could not change (fuzzkit.KNOWN): strict xfails
-below."""
+The @example inputs are the failures the fuzzer found, fixed (docs/reliability.md)."""
 
 from __future__ import annotations
 
-import pytest
 from fuzz_settings import FUZZ
-from fuzzkit import KNOWN, target
+from fuzzkit import target
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 
 @FUZZ
-@given(case=st.deferred(lambda: target("cli").cases(known=False)))
+@given(case=st.deferred(lambda: target("cli").cases()))
 # data view: a scale that allocates terabytes, a scale of 0, an --out that is a directory or under a file
 @example(case=("data", "view", "dataset", (("--scale", "100000"),), "out/x.gif"))
 @example(case=("data", "view", "dataset", (("--scale", "0"),), "out/x.gif"))
@@ -33,18 +30,10 @@ from hypothesis import strategies as st
 @example(case=("flags", "train", (("--grad-clip", "NaN"),)))
 @example(case=("flags", "train", (("--val-fraction", "nan"),)))
 @example(case=("flags", "train", (("--dist-timeout", "nan"),)))
+# record and eval flags that accepted NaN
+@example(case=("flags", "record", (("--noise", "nan"),)))
+@example(case=("flags", "record", (("--goal-marker", "nan"),)))
+@example(case=("flags", "eval", (("--goal-marker", "nan"),)))
 def test_generated_command_lines_run_or_are_refused_cleanly(case):
     outcome = target("cli").run(case)
-    assert outcome.clean, outcome.message
-
-
-@pytest.mark.xfail(strict=True, reason=KNOWN["cli-nan-record"])
-def test_known_record_accepts_nan_noise():
-    outcome = target("cli").run(("flags", "record", (("--noise", "nan"),)))
-    assert outcome.clean, outcome.message
-
-
-@pytest.mark.xfail(strict=True, reason=KNOWN["cli-nan-eval"])
-def test_known_eval_accepts_nan_goal_marker():
-    outcome = target("cli").run(("flags", "eval", (("--goal-marker", "nan"),)))
     assert outcome.clean, outcome.message

@@ -17,7 +17,7 @@ TASKS, EPISODES = "meta/tasks.parquet", "meta/episodes/chunk-000/file-000.parque
 
 
 @FUZZ
-@given(case=st.deferred(lambda: target("dataset").cases(known=False)))
+@given(case=st.deferred(lambda: target("dataset").cases()))
 # tasks.parquet: a task_index that is a string, a task that is null, bytes that are not UTF-8
 @example(case=(TASKS, ("parquet", "set", "task_index", 1, "list_of", "")))
 @example(case=(TASKS, ("parquet", "set", "__index_level_0__", 0, "cell", None)))

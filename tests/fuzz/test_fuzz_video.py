@@ -28,7 +28,7 @@ def _fixture_present():
 
 
 @FUZZ
-@given(case=st.deferred(lambda: target("video").cases(known=False)))
+@given(case=st.deferred(lambda: target("video").cases()))
 @example(case=(MP4, ("bytes", "insert", 53, b"\xc4lc^\xd6")))  # no video stream left: IndexError
 @example(case=(MP4, ("bytes", "overwrite", 13, b":\rye\xff\xfb")))  # metadata not UTF-8: UnicodeDecodeError
 def test_generated_video_datasets_load_or_are_refused_cleanly(case):

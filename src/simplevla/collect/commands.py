@@ -3,12 +3,14 @@ LeRobotDataset v3.0 directory."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from simplevla.collect.record import EnvSpec, record
 from simplevla.envs import RECORD_SEED_START, SUITES
+from simplevla.envs.common import goal_marker_problem
 from simplevla.errors import SimplevlaError
 
 
@@ -65,8 +67,11 @@ class RecordCommand:
     def __post_init__(self) -> None:
         if self.episodes < 1 or self.workers < 1 or self.size < 8:
             raise SimplevlaError("record: --episodes and --workers must be >= 1 and --size >= 8")
-        if self.noise < 0:
-            raise SimplevlaError(f"record: --noise must be >= 0, got {self.noise}")
+        if not 0.0 <= self.noise < math.inf:  # NaN fails every comparison
+            raise SimplevlaError(f"record: --noise must be a finite number >= 0, got {self.noise}")
+        problem = goal_marker_problem(self.goal_marker)
+        if problem:
+            raise SimplevlaError(f"record: --goal-marker {problem}")
         if not 0.0 <= self.front_starts <= 1.0:
             raise SimplevlaError(f"record: --front-starts must be in [0, 1], got {self.front_starts}")
         if self.shard is not None:
@@ -78,6 +83,8 @@ class RecordCommand:
                 )
         if self.env not in SUITES:
             raise SimplevlaError(f"record: --env must be one of {list(SUITES)}, got {self.env!r}")
+        if self.env != "metaworld" and self.goal_marker != 1.0:
+            raise SimplevlaError(f"record: --goal-marker is Meta-World's; leave it out with --env {self.env}")
         suite = SUITES[self.env]
         given = {"families": self.families, "tasks": self.tasks}
         stray = [k for k, v in given.items() if v is not None and k != suite.select]

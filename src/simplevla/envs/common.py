@@ -8,6 +8,15 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+MAX_GOAL_MARKER = 10.0  # Meta-World's goal marker drawn at most this many times its size
+
+
+def goal_marker_problem(value: object) -> str | None:
+    """Why `value` is no goal-marker scale (a number in [0, MAX_GOAL_MARKER]; NaN is not), or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= MAX_GOAL_MARKER:
+        return f"must be a number in [0, {MAX_GOAL_MARKER:g}] (the goal marker's size, x Meta-World's), got {value!r}"
+    return None
+
 
 def check_selection(
     selected: str | Sequence[str] | None,

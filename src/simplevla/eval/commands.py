@@ -12,6 +12,7 @@ import gymnasium as gym
 import torch
 
 from simplevla.envs import ENV_ID, EVAL_SEED_START, SEEDS_PER_GROUP, SUITES
+from simplevla.envs.common import goal_marker_problem
 from simplevla.envs.tabletop.tasks import FAMILIES
 from simplevla.errors import SimplevlaError
 from simplevla.eval.closed_loop import evaluate
@@ -75,6 +76,9 @@ class EvalCommand:
         if self.tasks is not None and suite.select != "tasks":
             raise SimplevlaError(f"--tasks selects Meta-World tasks; with --env {self.env} use --families")
         self._groups()
+        problem = goal_marker_problem(self.goal_marker)
+        if problem:
+            raise SimplevlaError(f"eval: --goal-marker {problem}")
         if not 1 <= self.episodes <= SEEDS_PER_GROUP:
             raise SimplevlaError(f"--episodes must be in [1, {SEEDS_PER_GROUP}], got {self.episodes}")
         if self.envs < 1 or self.videos < 0 or self.workers < 1:

@@ -11,6 +11,8 @@ captioned video.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +27,7 @@ from simplevla.eval.rollout import check_compatible, make_vec, rollout_wave
 from simplevla.media import plot_success_bars, write_rollout_video
 
 MAX_INSTRUCTION_CHARS = 1000
+MAX_FILE_BYTES = 16 * 1024 * 1024  # an instruction file is a few hundred lines; this is far past any real one
 
 
 def check_line(source: str, family: object, seed: object, instruction: object) -> dict:
@@ -32,9 +35,11 @@ def check_line(source: str, family: object, seed: object, instruction: object) -
     names `source` and what is wrong."""
     if family not in FAMILIES:
         raise SimplevlaError(f"{source}: family {family!r} is unknown; use one of {', '.join(FAMILIES)}")
+    if isinstance(seed, bool) or (isinstance(seed, float) and not seed.is_integer()):
+        raise SimplevlaError(f"{source}: seed {seed!r} is not an integer")
     try:
         seed = int(seed)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON seed of 1e999 reads as inf
         raise SimplevlaError(f"{source}: seed {seed!r} is not an integer") from None
     if seed < 0:
         raise SimplevlaError(f"{source}: seed {seed} is negative")
@@ -54,13 +59,33 @@ def check_instruction(source: str, instruction: object) -> str:
     return " ".join(instruction.split())
 
 
+def _read_text(path: Path) -> str:
+    """The UTF-8 text of `path`, a regular file of at most MAX_FILE_BYTES. Opened without blocking and
+    checked before reading, so a FIFO or a device is refused instead of blocking for ever."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError) as e:  # ValueError: a path with a NUL byte
+        raise SimplevlaError(f"{path}: cannot read the instruction file ({e})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SimplevlaError(f"{path}: the instruction file is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise SimplevlaError(
+                f"{path}: the instruction file has {info.st_size} bytes; at most {MAX_FILE_BYTES} are read"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(MAX_FILE_BYTES + 1).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SimplevlaError(f"{path}: cannot read the instruction file ({e})") from None
+    finally:
+        os.close(fd)
+
+
 def read_instruction_file(path: str | Path) -> list[dict]:
     """Lines of `path` as [{"family", "seed", "instruction"}]; blank lines and `#` comments are skipped."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SimplevlaError(f"{path}: cannot read the instruction file ({e})") from e
+    text = _read_text(path)
     rows = []
     for n, line in enumerate(text.splitlines(), start=1):
         source = f"{path}:{n}"
@@ -69,8 +94,10 @@ def read_instruction_file(path: str | Path) -> list[dict]:
         if line.lstrip().startswith("{"):
             try:
                 d = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise SimplevlaError(f"{source}: not a JSON object ({e})") from e
+            except (json.JSONDecodeError, RecursionError) as e:  # RecursionError: nested ~1,000 deep
+                raise SimplevlaError(f"{source}: not a JSON object ({type(e).__name__}: {e})") from None
+            if not isinstance(d, dict):
+                raise SimplevlaError(f"{source}: not a JSON object (a {type(d).__name__})")
             missing = sorted({"family", "seed", "instruction"} - set(d))
             if missing:
                 raise SimplevlaError(f"{source}: missing fields {missing}")

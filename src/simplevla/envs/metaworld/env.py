@@ -17,7 +17,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from simplevla.envs.common import check_action, check_options, instruction_override
+from simplevla.envs.common import check_action, check_options, goal_marker_problem, instruction_override
 from simplevla.envs.metaworld import tasks as mt10
 from simplevla.envs.metaworld.render import CAMERAS, SceneRenderer, scale_goal_marker, select_gl
 
@@ -45,10 +45,9 @@ class MetaWorldEnv(gym.Env):
         check_options(split, mt10.SPLITS, size, max_steps, render_mode, META_WORLD_MAX_STEPS)
         if camera not in CAMERAS:
             raise ValueError(f"camera must be one of {CAMERAS}, got {camera!r}")
-        if not isinstance(goal_marker, (int, float)) or not 0.0 <= goal_marker <= 10.0:
-            raise ValueError(
-                f"goal_marker (the goal marker's rendered size, x Meta-World's) must be in [0, 10], got {goal_marker!r}"
-            )
+        problem = goal_marker_problem(goal_marker)
+        if problem:
+            raise ValueError(f"goal_marker {problem}")
         self.goal_marker = float(goal_marker)
         self.split, self.size, self.camera = split, int(size), camera
         self.max_steps_override = max_steps
