@@ -112,3 +112,25 @@ def test_a_file_write_removes_its_dead_writers_temporaries(tmp_path) -> None:
     atomic_write_bytes(tmp_path / "train_log.csv", b"step,loss\n")
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [f".train_log.csv.tmp-{os.getpid()}-live", "train_log.csv"]
+
+
+def test_a_full_disk_inside_safetensors_is_the_same_clear_error(tmp_path) -> None:
+    """safetensors reports a full disk as its own SafetensorError (no OSError): found by the soak, where a
+    checkpoint save on a full tmpfs ended in a traceback."""
+    from safetensors import SafetensorError
+
+    from simplevla.atomic import is_disk_full
+    from simplevla.errors import SimplevlaError
+
+    full = SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+    assert (
+        is_disk_full(full)
+        and not is_disk_full(SafetensorError("invalid header"))
+        and not is_disk_full(KeyboardInterrupt("No space left on device"))
+    )
+    target = tmp_path / "000004"
+    with pytest.raises(SimplevlaError, match=r"000004: the disk is full"):
+        with atomic_dir(target) as tmp:
+            (tmp / "model.safetensors").write_bytes(b"partial")
+            raise full
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

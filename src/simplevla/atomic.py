@@ -43,9 +43,13 @@ def _fsync_dir(path: Path) -> None:
 
 
 def is_disk_full(e: BaseException) -> bool:
-    """An OSError (or pyarrow's IOError) that means the disk or the quota is full."""
-    return isinstance(e, OSError) and (
-        e.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in str(e)
+    """An error that means the disk or the quota is full: an OSError with ENOSPC or EDQUOT, or any error
+    whose message is the system's for them (pyarrow's IOError; safetensors' SafetensorError, which is no
+    OSError: "I/O error: No space left on device (os error 28)")."""
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(e, Exception) and any(
+        text in str(e) for text in ("No space left on device", "Disk quota exceeded")
     )
 
 
