@@ -50,6 +50,16 @@ TASKS, EPISODES = "meta/tasks.parquet", "meta/episodes/chunk-000/file-000.parque
 @example(
     case=("meta/info.json", ("json", "add", ("features",), "v", {"dtype": "video", "shape": [32, 32, 3]}))
 )
+# found at 10,000 examples: stats the loader passed and training refused without naming the file (action's
+# max deleted or renamed, a std beyond float32), and an image path with a NUL byte (ValueError)
+@example(case=("meta/stats.json", ("json", "delete", ("action", "max"))))
+@example(case=("meta/stats.json", ("json", "rename", ("action", "max"), "mean")))
+@example(
+    case=("meta/stats.json", ("json", "replace", ("observation.state", "std", 0), 1.7976931348623157e308))
+)
+@example(
+    case=("data/chunk-000/file-000.parquet", ("parquet", "image_path", "observation.image", 3, "a\x00b"))
+)
 def test_generated_datasets_load_or_are_refused_cleanly(case):
     outcome = target("dataset").run(case)
     assert outcome.clean, outcome.message

@@ -31,6 +31,8 @@ REQUIRED_EPISODE_COLUMNS = (
 )
 
 
+NORMALIZED_BY = ("min", "max", "mean", "std")  # the stats training reads for observation.state and action
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 MAX_IMAGE_SIDE = 8192  # pixels: a larger image feature is refused before anything is decoded
 _TEMPLATE_KEYS = {"chunk_index": 0, "file_index": 0, "video_key": "observation.image"}
 _SPEC = re.compile(r"0?[1-9]?d?")  # the format of a placeholder: "", "d", "3d", "03d"
@@ -43,7 +45,7 @@ def check_inside(root: Path, path: Path, what: str) -> Path:
     reader open any file on the machine."""
     try:
         real, base = path.resolve(), root.resolve()
-    except (OSError, RuntimeError) as e:  # a symlink loop
+    except (OSError, RuntimeError, ValueError) as e:  # a symlink loop; ValueError: a NUL byte in the path
         raise SimplevlaError(f"{path}: cannot resolve the {what} path ({e})") from None
     if real != base and base not in real.parents:
         raise SimplevlaError(
@@ -157,7 +159,16 @@ def _check_required_features(path: Path, features: dict) -> None:
 
 def check_stats(path: Path, stats: dict, features: dict) -> None:
     """meta/stats.json: feature name -> {stat name -> a number or a (nested) list of finite numbers}; for a
-    vector feature, min/max/mean/std and the quantiles have its width (what training normalizes with)."""
+    vector feature, min/max/mean/std and the quantiles have its width; `observation.state` and `action`
+    must have min, max, mean and std within float32 (what training normalizes them with)."""
+    for name in (keys.STATE, keys.ACTION):
+        entry = stats.get(name) if name in features else {}
+        missing = [s for s in NORMALIZED_BY if s not in entry] if isinstance(entry, dict) else NORMALIZED_BY
+        if missing:
+            raise SimplevlaError(
+                f"{path}: field '{name}' lacks {', '.join(missing)} (training normalizes {name} with its "
+                f"{', '.join(NORMALIZED_BY)})"
+            )
     for name, entry in stats.items():
         if not isinstance(entry, dict):
             raise SimplevlaError(f"{path}: field '{name}' must be an object of stat name -> values")
@@ -169,9 +180,9 @@ def check_stats(path: Path, stats: dict, features: dict) -> None:
                 flat = None
             if flat is None:
                 raise SimplevlaError(f"{path}: field '{name}.{stat}' must be a number or a list of numbers")
-            if not np.isfinite(arr).all():
+            if not np.isfinite(arr).all() or (np.abs(arr) > FLOAT32_MAX).any():
                 raise SimplevlaError(
-                    f"{path}: field '{name}.{stat}' holds NaN, inf or a number beyond float64"
+                    f"{path}: field '{name}.{stat}' holds NaN, inf or a number beyond float32"
                 )
             ft = features.get(name)
             if ft is not None and _numeric(ft) and stat != "count" and arr.size != int(np.prod(ft["shape"])):
