@@ -35,6 +35,10 @@ from hypothesis import strategies as st
 @example(case=("ckpt_default", "config.json", ("json", "replace", ("policy",), Deep(100_000))))
 # a NaN weight loaded and acted with NaN actions
 @example(case=("ckpt_default", "model.safetensors", ("safetensors", "value", "aux.0.weight", 0, math.nan)))
+# found at 10,000 checkpoints: config.json's text_encoder as a number, a list or a string (AttributeError)
+@example(case=("ckpt_default", "config.json", ("json", "replace", ("text_encoder",), 4611686018427387905)))
+@example(case=("ckpt_default", "config.json", ("json", "wrap", ("text_encoder",))))
+@example(case=("ckpt_default", "config.json", ("json", "rename", ("type",), "text_encoder")))
 def test_generated_checkpoints_load_or_are_refused_cleanly(case):
     outcome = target("checkpoint").run(case)
     assert outcome.clean, outcome.message

@@ -134,8 +134,14 @@ def read_config(ckpt: Path) -> PolicyConfig:
     if not isinstance(meta.get("policy"), dict):
         raise SimplevlaError(f"{path}: field 'policy' must be an object of policy config fields")
     cfg = PolicyConfig.from_dict(meta["policy"], source=str(path))
+    needs = meta.get("text_encoder") or {}
+    if not isinstance(needs, dict):
+        raise SimplevlaError(
+            f"{path}: field 'text_encoder' must be an object (the text package and its version), "
+            f"got {type(needs).__name__}"
+        )
     if cfg.text in FROZEN_TEXT_PACKAGES:
-        _check_text_package(ckpt / CONFIG, cfg.text, meta.get("text_encoder") or {})
+        _check_text_package(ckpt / CONFIG, cfg.text, needs)
     return cfg
 
 
