@@ -79,6 +79,23 @@ def test_a_second_lock_in_one_process_is_refused_and_freed_after(tmp_path):
     assert lock_path(tmp_path / "ds") == tmp_path / ".ds.lock"
 
 
+def test_the_lock_holds_on_a_full_disk(tmp_path, monkeypatch):
+    """Writing the owner's name into a new lock file fails on a full disk; the lock still holds (found by
+    benchmarks/soak.py: `dagger` ended with a disk-full error that named no file)."""
+    import errno
+
+    import simplevla.locking as locking
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(locking.os, "pwrite", full)
+    with writer_lock(tmp_path / "ds", "record"):
+        with pytest.raises(SimplevlaError, match="already writing it"):
+            with writer_lock(tmp_path / "ds", "dagger"):
+                pass
+
+
 def test_a_killed_owner_frees_the_lock(tmp_path):
     script = textwrap.dedent(f"""
         import time

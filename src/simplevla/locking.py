@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from simplevla.atomic import clean_stale
+from simplevla.atomic import clean_stale, is_disk_full
 from simplevla.errors import SimplevlaError
 
 try:
@@ -68,8 +68,12 @@ def writer_lock(target: str | os.PathLike, command: str) -> Iterator[Path]:
                     f"{target}: {_owner(fd)} is writing it (lock {path}); wait for it to finish, or write "
                     "somewhere else. The lock goes away by itself when that process ends, even if it is killed"
                 ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"simplevla {command} (pid {os.getpid()})\n".encode(), 0)
+        try:  # who holds it, for a second writer's message; the lock holds without it
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"simplevla {command} (pid {os.getpid()})\n".encode(), 0)
+        except OSError as e:
+            if not is_disk_full(e):  # a full disk fails the command at its first real write, named there
+                raise
         clean_stale(target.parent, target.name)  # what a killed writer left: removed, or restored
         yield path
     finally:
