@@ -167,8 +167,9 @@ class Stats:
 
 
 class Lane:
-    """Runs `plan` round after round under `root/<name>/`, killing a share `kill_rate` of its children at a
-    random moment within their typical run time. `tick(now)` advances it without blocking."""
+    """Runs `plan` round after round under `root/<name>/` (root lies on the soak's disk), killing a share
+    `kill_rate` of its children at a random moment within their typical run time. `tick(now)` advances it
+    without blocking."""
 
     def __init__(
         self,
@@ -181,6 +182,7 @@ class Lane:
         was_full: Callable[[float, float], bool],
     ) -> None:
         self.plan, self.quiet, self.root, self.r, self.rng = plan, quiet, root / plan.name, runner, rng
+        self.disk = root.parent  # a full-disk refusal must name a path on it
         self.kill_rate, self.was_full = kill_rate, was_full
         self.typical = [2.0 * w for w in quiet.walls]  # expected run time of each step under load
         self.stats = Stats()
@@ -246,7 +248,7 @@ class Lane:
             lines = out.strip().splitlines()
             last = lines[-1] if lines else ""
             clean = rc == 2 and last.startswith("error: ") and "Traceback" not in out
-            if clean and self.was_full(self.started, now):
+            if clean and self.was_full(self.started, now) and str(self.disk) in last:
                 self.stats.disk_full += 1
             else:
                 self._problem(
