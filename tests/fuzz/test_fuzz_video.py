@@ -31,6 +31,10 @@ def _fixture_present():
 @given(case=st.deferred(lambda: target("video").cases()))
 @example(case=(MP4, ("bytes", "insert", 53, b"\xc4lc^\xd6")))  # no video stream left: IndexError
 @example(case=(MP4, ("bytes", "overwrite", 13, b":\rye\xff\xfb")))  # metadata not UTF-8: UnicodeDecodeError
+# found at 10,000: info.json giving the video feature another height or width than its frames have (loaded,
+# and the frames came out in a shape the dataset did not declare)
+@example(case=("meta/info.json", ("json", "replace", ("features", "observation.image", "shape", 0), 18)))
+@example(case=("meta/info.json", ("json", "replace", ("features", "observation.image", "shape", 1), 507)))
 def test_generated_video_datasets_load_or_are_refused_cleanly(case):
     outcome = target("video").run(case)
     assert outcome.clean, outcome.message

@@ -244,7 +244,14 @@ class LeRobotDataset:
         )
         if (key, path) not in self._videos:
             V.check_inside(self.root, path, "video file")
-            self._videos[(key, path)] = decode_video(path)
+            frames, times = decode_video(path)
+            shape = list(self.meta.features[key]["shape"])
+            if len(frames) and list(frames.shape[1:]) != shape:
+                raise SimplevlaError(
+                    f"{path}: decodes to frames of shape {list(frames.shape[1:])}, but "
+                    f"{self.root / fmt.INFO_PATH} says {shape} (field 'features.{key}.shape')"
+                )
+            self._videos[(key, path)] = frames, times
         frames, times = self._videos[(key, path)]
         t = ep[f"videos/{key}/from_timestamp"] + float(self.columns[keys.TIMESTAMP][i])
         j = int(np.argmin(np.abs(times - t)))
