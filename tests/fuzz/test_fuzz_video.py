@@ -35,6 +35,8 @@ def _fixture_present():
 # and the frames came out in a shape the dataset did not declare)
 @example(case=("meta/info.json", ("json", "replace", ("features", "observation.image", "shape", 0), 18)))
 @example(case=("meta/info.json", ("json", "replace", ("features", "observation.image", "shape", 1), 507)))
+# a feature dtype with a comma, which numpy parses as a structured dtype and refuses with a ValueError
+@example(case=("meta/info.json", ("json", "replace", ("features", "episode_index", "dtype"), ",x")))
 def test_generated_video_datasets_load_or_are_refused_cleanly(case):
     outcome = target("video").run(case)
     assert outcome.clean, outcome.message

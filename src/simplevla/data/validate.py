@@ -110,7 +110,7 @@ def _check_feature(path: Path, name: str, ft: object) -> None:
         return
     try:
         ok = isinstance(dtype, str) and np.dtype(dtype).kind in "biuf"
-    except TypeError:
+    except (TypeError, ValueError, SyntaxError):  # a string numpy parses as a structured dtype, e.g. ",x"
         ok = False
     if not ok:
         raise SimplevlaError(
