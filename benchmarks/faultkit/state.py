@@ -59,14 +59,16 @@ def dataset_state(root: Path) -> tuple[str, str | None]:
     return "ok", content_hash(visible_files(root))
 
 
-def hidden_leftovers(parent: Path) -> list[str]:
-    """Hidden temporaries (not lock files, not the dataset's own .cache) anywhere under parent."""
+def hidden_leftovers(parent: Path, caches: bool = False) -> list[str]:
+    """Hidden temporaries (not lock files, not the dataset's own .cache) anywhere under parent; with
+    `caches`, also inside the .cache directories (a killed cache build's temporaries)."""
     out = []
     for dirpath, dirnames, filenames in os.walk(parent):
         for name in dirnames + filenames:
             if name.startswith(".") and not name.endswith(".lock") and name != ".cache":
                 out.append(str(Path(dirpath, name).relative_to(parent)))
-        dirnames[:] = [d for d in dirnames if d != ".cache"]
+        if not caches:
+            dirnames[:] = [d for d in dirnames if d != ".cache"]
     return sorted(out)
 
 

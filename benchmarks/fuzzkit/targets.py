@@ -52,6 +52,23 @@ def _read_json(path: Path):
     return json.loads(path.read_text())
 
 
+def _mutate(path: Path, m: tuple, outside: Path, other) -> None:
+    """Apply mutation `m` to the file at path: bytes, the file itself, JSON values, or `other(path, m)` for the
+    file's own format (parquet cells, the safetensors header and tensors)."""
+    if m[0] == "bytes":
+        path.write_bytes(M.apply_bytes(path.read_bytes(), m))
+    elif m[0] == "file":
+        M.apply_file(path, m, outside)
+    elif m[0] == "json":
+        path.write_text(M.dumps(M.apply_json(_read_json(path), m)))
+    else:
+        other(path, m)
+
+
+def _apply_safetensors(path: Path, m: tuple) -> None:
+    path.write_bytes(M.apply_safetensors(path.read_bytes(), m))
+
+
 def _weighted(*pairs: tuple[int, st.SearchStrategy]) -> st.SearchStrategy:
     return st.one_of(*[s for w, s in pairs for _ in range(w)])
 
@@ -103,15 +120,7 @@ class DatasetTarget:
 
     def apply(self, root: Path, case: tuple) -> None:
         rel, m = case
-        path = root / rel
-        if m[0] == "bytes":
-            path.write_bytes(M.apply_bytes(path.read_bytes(), m))
-        elif m[0] == "file":
-            M.apply_file(path, m, self.ws.outside)
-        elif m[0] == "json":
-            path.write_text(M.dumps(M.apply_json(_read_json(path), m)))
-        else:
-            M.apply_parquet(path, m)
+        _mutate(root / rel, m, self.ws.outside, M.apply_parquet)
 
     def run(self, case: tuple) -> Outcome:
         from simplevla import keys
@@ -199,15 +208,7 @@ class CheckpointTarget:
 
         which, rel, m = case
         root = self.ws.fresh(which)
-        path = root / rel
-        if m[0] == "bytes":
-            path.write_bytes(M.apply_bytes(path.read_bytes(), m))
-        elif m[0] == "file":
-            M.apply_file(path, m, self.ws.outside)
-        elif m[0] == "json":
-            path.write_text(M.dumps(M.apply_json(_read_json(path), m)))
-        else:
-            path.write_bytes(M.apply_safetensors(path.read_bytes(), m))
+        _mutate(root / rel, m, self.ws.outside, _apply_safetensors)
 
         def call() -> None:
             policy = load_policy(root)

@@ -5,7 +5,7 @@
   checks every state it leaves against the quiet run's.
 - `disk`: a tmpfs the lanes write into, and the filler that fills it to the last byte and frees it.
 - `serve_lane`: `simplevla serve` with a client hammering its API, the server killed and restarted.
-- `checks`: what must hold at the end: locks released, no hidden temporaries, shared data unchanged.
+- `checks`: that every writer lock was released at the end.
 - `soak`: `run`, all of it.
 """
 

@@ -19,6 +19,7 @@ import os
 import random
 import shutil
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,8 +138,6 @@ class Quiet:
 
 def quiet_run(plan: Plan, target: Path, runner: Runner) -> Quiet:
     """Run the plan's steps once with nothing else happening; each must exit 0."""
-    import time
-
     if target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)

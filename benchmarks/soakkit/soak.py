@@ -13,8 +13,9 @@ from pathlib import Path
 
 from faultkit.commands import argv_for
 from faultkit.runner import Runner
+from faultkit.state import content_hash, hidden_leftovers, visible_files
 
-from .checks import held_locks, temporaries, tree_hash
+from .checks import held_locks
 from .disk import Filler, soak_disk
 from .lanes import Lane, Plan, dagger_plan, eval_plan, quiet_run, record_plan, train_plan
 from .serve_lane import ServeLane
@@ -91,7 +92,7 @@ def _soak(work, mounted, runner, rng, minutes, kill_rate, serve, fill_period, ki
         plan.ref = target  # the training lanes' checkpoints are compared with these
     print(f"soak: quiet runs {[(n, [round(w, 1) for w in q.walls]) for n, q in quiet.items()]}", file=log)
     shutil.rmtree(base / ".cache", ignore_errors=True)  # the two training lanes build it again, side by side
-    shared_before = tree_hash(disk / "shared")
+    shared_before = content_hash(visible_files(disk / "shared"))
 
     filler = Filler(disk if mounted else None, rng, fill_period)
     was_full = filler.was_full
@@ -138,8 +139,8 @@ def _soak(work, mounted, runner, rng, minutes, kill_rate, serve, fill_period, ki
     problems += [
         f"{lane.plan.name}: still running {DRAIN_S:.0f} s after the end" for lane in lanes if not lane.idle
     ]
-    locks, temps = held_locks(disk), temporaries(disk)
-    shared_same = tree_hash(disk / "shared") == shared_before
+    locks, temps = held_locks(disk), hidden_leftovers(disk, caches=True)
+    shared_same = content_hash(visible_files(disk / "shared")) == shared_before
     problems += [f"a lock is still held: {p}" for p in locks] + [f"a temporary was left: {p}" for p in temps]
     if not shared_same:
         problems.append("the shared dataset or policy changed")
