@@ -186,3 +186,33 @@ def test_a_second_train_on_one_run_directory(tmp_path, monkeypatch):
         kill(first)
     out = train(cfg, pcfg, data)  # the killed run's lock is gone: --resume continues it
     assert out["resumed_from"] >= 5
+
+
+def _report_death_signal(q) -> None:
+    import ctypes
+
+    sig = ctypes.c_int(0)
+    ctypes.CDLL(None, use_errno=True).prctl(2, ctypes.byref(sig), 0, 0, 0)  # PR_GET_PDEATHSIG
+    q.put(sig.value)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_children_forked_inside_workers_die_with_me_get_the_death_signal():
+    import multiprocessing as mp
+    import signal
+
+    from simplevla.locking import workers_die_with_me
+
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    with workers_die_with_me():
+        inside = ctx.Process(target=_report_death_signal, args=(q,))
+        inside.start()
+        got_inside = q.get(timeout=30)
+        inside.join(30)
+    outside = ctx.Process(target=_report_death_signal, args=(q,))
+    outside.start()
+    got_outside = q.get(timeout=30)
+    outside.join(30)
+    assert got_inside == int(signal.SIGKILL)  # set from the fork hook, before the child's own code ran
+    assert got_outside == 0

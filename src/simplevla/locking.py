@@ -83,6 +83,34 @@ def writer_lock(target: str | os.PathLike, command: str) -> Iterator[Path]:
             _HELD.discard(key)
 
 
+_FORKING_PARENTS: list[
+    int
+] = []  # pids inside `workers_die_with_me`: their fork children get the death signal
+
+
+def _death_signal_after_fork() -> None:
+    """os.register_at_fork hook, run in every child right after fork: inside `workers_die_with_me`, ask for
+    SIGKILL when the parent dies before the child runs anything else (a lock it inherited, or a slow start,
+    can then no longer keep an orphan alive)."""
+    if _FORKING_PARENTS:
+        exit_with_parent(_FORKING_PARENTS[-1])
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_death_signal_after_fork)
+
+
+@contextlib.contextmanager
+def workers_die_with_me() -> Iterator[None]:
+    """Around a fork-started worker pool: every process forked meanwhile is SIGKILLed when this one dies,
+    from its first step after fork (the pool's initializer, which also calls `exit_with_parent`, runs later)."""
+    _FORKING_PARENTS.append(os.getpid())
+    try:
+        yield
+    finally:
+        _FORKING_PARENTS.pop()
+
+
 def exit_with_parent(parent_pid: int | None = None) -> None:
     """In a worker process: ask Linux to SIGKILL it when its parent dies, so a killed `record` or `dagger`
     leaves no orphaned workers behind (elsewhere a no-op). A spawned worker gets here only after its start-up

@@ -34,7 +34,7 @@ from simplevla.envs.batch import to_batch
 from simplevla.envs.tabletop.env import TabletopEnv
 from simplevla.envs.tabletop.expert import Expert
 from simplevla.errors import SimplevlaError
-from simplevla.locking import exit_with_parent, writer_lock
+from simplevla.locking import exit_with_parent, workers_die_with_me, writer_lock
 from simplevla.models.io import load_policy, read_config, resolve_checkpoint
 
 
@@ -134,7 +134,7 @@ def _parallel(
         yield _worker((path, seeds, n_envs, size, task_xy))
         return
     parts = [seeds[w::workers] for w in range(workers)]
-    with mp.get_context().Pool(workers) as pool:
+    with workers_die_with_me(), mp.get_context().Pool(workers) as pool:
         yield from pool.imap(_worker, [(path, p, n_envs, size, task_xy) for p in parts if p])
 
 

@@ -31,7 +31,7 @@ from simplevla.envs.tabletop.env import TabletopEnv
 from simplevla.envs.tabletop.expert import Expert
 from simplevla.envs.tabletop.starts import place_in_front
 from simplevla.errors import SimplevlaError
-from simplevla.locking import exit_with_parent, writer_lock
+from simplevla.locking import exit_with_parent, workers_die_with_me, writer_lock
 
 SAFETY_MAX_STEPS = 1000  # an episode that never ends is cut here and counted as failed
 
@@ -209,7 +209,8 @@ def expert_episodes(
             yield _worker_run(s)
         return
     chunk = max(1, min(32, len(seeds) // (workers * 8)))
-    with mp.get_context(_start_method()).Pool(workers, initializer=_worker_init, initargs=(spec,)) as pool:
+    ctx = mp.get_context(_start_method())
+    with workers_die_with_me(), ctx.Pool(workers, initializer=_worker_init, initargs=(spec,)) as pool:
         yield from pool.imap(_worker_run, seeds, chunksize=chunk)
 
 
