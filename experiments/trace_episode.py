@@ -13,7 +13,8 @@ must be pushed from (180: the effector starts straight in front of it). Prints p
 from __future__ import annotations
 
 import argparse
-import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,17 +25,13 @@ from simplevla.envs.tabletop.env import TabletopEnv
 from simplevla.envs.tabletop.expert import Expert
 from simplevla.envs.tabletop.tasks import MAX_STEPS
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from success_by_start import start_angle  # noqa: E402
+
 
 def _r(v: np.ndarray, digits: int) -> list[float]:
     """A vector as a short list of rounded Python floats, for printing."""
     return [round(float(x), digits) for x in v]
-
-
-def start_angle(eff: np.ndarray, obj: np.ndarray, goal: np.ndarray) -> float:
-    """Degrees between (effector - object) and the side opposite the goal (0: already behind the object)."""
-    back, rel = obj - goal, eff - obj  # (2,), (2,)
-    cos = float(back @ rel) / max(float(np.hypot(*back) * np.hypot(*rel)), 1e-9)
-    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 
 def trace(policy: torch.nn.Module, family: str, seed: int, every: int) -> list[str]:
@@ -49,7 +46,7 @@ def trace(policy: torch.nn.Module, family: str, seed: int, every: int) -> list[s
     u = None
     if goal is not None:
         u = (goal[1] - start) / max(float(np.hypot(*(goal[1] - start))), 1e-9)  # (2,) unit push direction
-    angle = start_angle(env._pusher_pos, start, goal[1]) if goal is not None else float("nan")
+    angle = start_angle(env) if goal is not None else float("nan")
     lines = [
         f"seed {seed}: {env.task!r}; object {_r(start, 2)}, effector "
         f"{_r(env._pusher_pos, 2)}, start angle {angle:.0f} deg, {len(env.objects)} objects"
