@@ -83,9 +83,8 @@ def writer_lock(target: str | os.PathLike, command: str) -> Iterator[Path]:
             _HELD.discard(key)
 
 
-_FORKING_PARENTS: list[
-    int
-] = []  # pids inside `workers_die_with_me`: their fork children get the death signal
+# pids inside `workers_die_with_me`: the children they fork get the death signal
+_FORKING_PARENTS: list[int] = []
 
 
 def _death_signal_after_fork() -> None:
