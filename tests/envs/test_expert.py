@@ -50,3 +50,21 @@ def test_expert_is_deterministic_given_seed():
         return [env.step(expert.perturb(expert.act()))[0]["agent_pos"].tolist() for _ in range(20)]
 
     assert run() == run()
+
+
+@pytest.mark.parametrize("width, way", [(0.0, -1.0), (0.05, 1.0)])
+def test_head_on_tie_break_orbits_counter_clockwise(monkeypatch, width, way):
+    """Effector 0.2 right of the object and 0.01 below its line to the goal (left of it): the short way round
+    is clockwise (down first); HEAD_ON_WIDTH 0.05 sends it counter-clockwise (up first) instead."""
+    import simplevla.envs.tabletop.expert as expert_module
+
+    monkeypatch.setattr(expert_module, "HEAD_ON_WIDTH", width)
+    env = TabletopEnv(families=["push_to_place"])
+    env.reset(seed=0)
+    expert = Expert(env)
+    expert.reset()
+    pos = np.full_like(env._pos, 0.08)  # every other object in a corner, out of the way
+    pos[0] = (0.5, 0.5)
+    env._pos = pos
+    action = expert._go(np.array([0.7, 0.49]), np.array([0.35, 0.5]), 0)
+    assert np.sign(action[1]) == way, action

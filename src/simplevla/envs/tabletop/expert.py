@@ -28,6 +28,9 @@ SLIP_ANGLE = math.radians(50.0)  # leave PUSH when the effector is this far off 
 NEXT_TO_AIM = 0.16  # push_next_to: aim the centres this far apart (success at tasks.NEXT_TO_DIST)
 SEPARATE_AIM = 0.36  # separate: aim the centres this far apart (success at tasks.SEPARATE_DIST)
 SEPARATE_ANGLE = math.radians(55.0)  # separate: push off the line of centres by this angle
+# Head-on tie-break: an effector on the far side of the object from its goal, within this distance of the
+# line through them, orbits counter-clockwise. 0 leaves every choice to the short way round.
+HEAD_ON_WIDTH = 0.0
 
 
 class Phase(enum.Enum):
@@ -209,6 +212,8 @@ class Expert:
         ang_e = math.atan2(eff[1] - centre[1], eff[0] - centre[0])
         ang_g = math.atan2(goal[1] - centre[1], goal[0] - centre[0])
         delta = (ang_g - ang_e + math.pi) % (2 * math.pi) - math.pi
+        if abs(delta) > math.pi / 2 and _norm(eff - centre) * abs(math.sin(delta)) < HEAD_ON_WIDTH:
+            delta = delta % (2 * math.pi)  # counter-clockwise
         step = math.copysign(min(abs(delta), math.radians(50.0)), delta if abs(delta) > 1e-6 else 1.0)
         waypoint = centre + keep * np.array([math.cos(ang_e + step), math.sin(ang_e + step)])
         waypoint = np.minimum(np.maximum(waypoint, scene.PUSHER_R + 0.005), 1.0 - scene.PUSHER_R - 0.005)
