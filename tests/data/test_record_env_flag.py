@@ -26,6 +26,7 @@ def test_record_env_validation(kwargs, needle):
     assert needle in str(e.value)
 
 
-def test_metaworld_records_no_task_xy():
-    cmd = RecordCommand(out=Path("unused"), env="metaworld")
-    assert cmd.task_xy is False and RecordCommand(out=Path("unused")).task_xy is True
+def test_every_suite_records_task_xy_unless_told_not_to():
+    assert RecordCommand(out=Path("unused"), env="metaworld").task_xy is True
+    assert RecordCommand(out=Path("unused")).task_xy is True
+    assert RecordCommand(out=Path("unused"), env="metaworld", task_xy=False).task_xy is False

@@ -92,6 +92,23 @@ def test_scripted_expert_solves_reach(env):
     assert info["is_success"] and term
 
 
+def test_expert_task_xy_is_the_object_and_goal_meta_world_places():
+    """task_xy against Meta-World's own accessors: the object it places and `_target_pos`."""
+    env = MetaWorldEnv(tasks=("push", "button-press"), size=32)
+    try:
+        for seed in (0, 1, 2, 3):
+            env.reset(seed=seed)
+            expert = MetaWorldExpert(env)
+            expert.reset()
+            sim = env.sim
+            want = [*sim._get_pos_objects()[:2], *sim._target_pos[:2]]
+            np.testing.assert_allclose(expert.task_xy(), want, atol=1e-6)
+            env.step(expert.act())  # and it follows the object as the hand moves it
+            np.testing.assert_allclose(expert.task_xy()[:2], env.sim._get_pos_objects()[:2], atol=1e-6)
+    finally:
+        env.close()
+
+
 @pytest.mark.slow
 def test_gym_make_cycles_tasks_by_seed():
     env = gym.make("simplevla/MetaWorld-v0", tasks=["reach", "drawer-close"], size=32)

@@ -46,14 +46,14 @@ def test_record_train_eval_metaworld(tmp_path):
     assert summary["recorded"] == 2
     ds = load_dataset(data)
     assert ds.meta.features["observation.state"]["shape"] == [4]
-    assert ds.meta.features["action"]["shape"] == [4] and "aux.task_xy" not in ds.meta.features
+    assert ds.meta.features["action"]["shape"] == [4] and ds.meta.features["aux.task_xy"]["shape"] == [4]
     assert ds.meta.info["simplevla"]["env"]["id"] == "simplevla/MetaWorld-v0"
     assert set(ds.meta.tasks) <= set(mt10.instructions("reach", "train_rich"))  # record's default wording
 
     cfg = TrainConfig(dataset=data, out=tmp_path / "run", steps=3, batch_size=8, val_every=0, threads=1)
-    result = train(cfg, PolicyConfig(**TINY_MW))
+    result = train(cfg, PolicyConfig(**{**TINY_MW, "aux_weight": 1.0, "plan_input": True}))  # reads task_xy
     policy = load_policy(result["checkpoint"])
-    assert (policy.config.state_dim, policy.config.action_dim) == (4, 4)
+    assert (policy.config.state_dim, policy.config.action_dim) == (4, 4) and policy.config.plan_input
 
     info = evaluate(
         policy,

@@ -49,10 +49,9 @@ class RecordCommand:
     front_starts: float = 0.0
     """share of pushing episodes that start with the effector against the object, on its target side"""
     task_xy: bool = True
-    """tabletop: also store aux.task_xy per frame (task object and goal positions), the training-only target
-    the `default` policy learns to read (--no-task-xy: a dataset only `--policy.aux-weight 0` policies can
-    use). metaworld never stores it: train with --policy.aux-weight 0 --policy.plan-input False
-    --policy.parse-weight 0"""
+    """also store aux.task_xy per frame (task object and goal x, y: table units on tabletop, metres on
+    metaworld), the training-only target the `default` policy learns to read (--no-task-xy: a dataset only
+    `--policy.aux-weight 0 --policy.plan-input False` policies can use)"""
     max_steps: int | None = None
     """episode step limit (default: the env's)"""
     goal_marker: float = 1.0
@@ -96,12 +95,8 @@ class RecordCommand:
             suite.check(given[suite.select])
         except ValueError as e:
             raise SimplevlaError(f"record: --{e}") from None
-        if not suite.tabletop_extras:
-            if self.front_starts > 0:
-                raise SimplevlaError(
-                    f"record: --front-starts is Tabletop's; leave it at 0 with --env {self.env}"
-                )
-            self.task_xy = False  # aux.task_xy is Tabletop's (table units); other suites record none
+        if not suite.tabletop_extras and self.front_starts > 0:
+            raise SimplevlaError(f"record: --front-starts is Tabletop's; leave it at 0 with --env {self.env}")
 
     def _first_seed(self) -> int | None:
         """--seed, moved to this shard's block of seeds with --shard I/N."""

@@ -2,7 +2,8 @@
 
 `act()` is the scripted action clipped to [-1, 1] (float32 (4,)), read off the privileged state;
 `perturb(a)` adds Gaussian noise of std `noise` and clips again (DART-style recording executes
-`perturb(act())` and stores `act()`).
+`perturb(act())` and stores `act()`). `task_xy()` is the training-only auxiliary target: where the task's
+object and its goal are, as Tabletop's expert gives it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ class MetaWorldExpert:
             warnings.filterwarnings("ignore", message="Constant", category=UserWarning)
             raw = self.policy.get_action(self.env.state_obs)
         return np.clip(raw, -1.0, 1.0).astype(np.float32)
+
+    def task_xy(self) -> np.ndarray:
+        """float32 (4,): the task object's x, y and the goal's x, y in world metres, from Meta-World's
+        goal-observable state (object position at [4:7], goal at [36:39]; heights are left out)."""
+        state = self.env.state_obs
+        return np.array([state[4], state[5], state[36], state[37]], np.float32)
 
     def perturb(self, action: np.ndarray) -> np.ndarray:
         """`action` plus Gaussian noise (std `noise`), clipped to [-1, 1]; float32 (4,)."""
