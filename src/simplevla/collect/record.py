@@ -233,7 +233,7 @@ def _previous(out: Path, spec: EnvSpec):
     if has_xy != spec.task_xy:
         raise SimplevlaError(
             f"{out / 'meta/info.json'}: field 'features.{keys.TASK_XY}' is "
-            f"{'present' if has_xy else 'absent'}; resume with {'--task-xy' if has_xy else 'no --task-xy'}"
+            f"{'present' if has_xy else 'absent'}; resume with {'--task-xy' if has_xy else '--no-task-xy'}"
         )
     return ds, meta
 

@@ -212,7 +212,11 @@ class Expert:
         ang_e = math.atan2(eff[1] - centre[1], eff[0] - centre[0])
         ang_g = math.atan2(goal[1] - centre[1], goal[0] - centre[0])
         delta = (ang_g - ang_e + math.pi) % (2 * math.pi) - math.pi
-        if abs(delta) > math.pi / 2 and _norm(eff - centre) * abs(math.sin(delta)) < HEAD_ON_WIDTH:
+        if (
+            HEAD_ON_WIDTH > 0
+            and abs(delta) > math.pi / 2
+            and _norm(eff - centre) * abs(math.sin(delta)) < HEAD_ON_WIDTH
+        ):
             delta = delta % (2 * math.pi)  # counter-clockwise
         step = math.copysign(min(abs(delta), math.radians(50.0)), delta if abs(delta) > 1e-6 else 1.0)
         waypoint = centre + keep * np.array([math.cos(ang_e + step), math.sin(ang_e + step)])
