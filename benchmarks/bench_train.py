@@ -1,11 +1,15 @@
 """Training throughput (samples/s) and parameter counts of the `simple` and `default` presets.
 
     python benchmarks/bench_train.py [--threads 2] [--steps 30] [--batch-size 64] [--dataset DIR]
+                                     [--conv-bf16] [--repeats 4]
 
 Times the training step with `simplevla.bench.speed.train_speed` (sampler.get_batch, forward, backward, AdamW;
 no gradient clipping) on 64x64 data: a recorded dataset with --dataset, else random in-memory frames (same
 shapes and cost), and reports its counted FLOPs as a share of this machine's fp32 matmul peak.
 Prints one JSON object. The load average is printed too: on a shared machine it explains slow numbers.
+`--conv-bf16` also times `default` with its convolutions in bf16 (`simplevla train --conv-bf16 on`);
+`--repeats N` runs every measurement N times, interleaved, and reports the median (the machine's speed
+drifts by tens of percent over minutes, so only interleaved runs compare).
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--dataset", type=Path, default=None)
     ap.add_argument("--presets", nargs="+", default=["simple", "default"])
+    ap.add_argument("--conv-bf16", action="store_true", help="also time default with bf16 convolutions")
+    ap.add_argument("--repeats", type=int, default=1, help="interleaved runs of each measurement (median)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cache = build_cache(args.dataset) if args.dataset else random_cache()
@@ -79,8 +85,22 @@ def main() -> None:
     }
     peak = matmul_peak_gflops()
     result["matmul_peak_gflops"] = round(peak, 1)
-    for preset in args.presets:
-        result[preset] = train_speed(preset, cache, args.steps, peak, "cpu", args.batch_size)
+    runs: dict[str, list[dict]] = {}
+    for _ in range(args.repeats):
+        for preset in args.presets:
+            runs.setdefault(preset, []).append(
+                train_speed(preset, cache, args.steps, peak, "cpu", args.batch_size)
+            )
+            if args.conv_bf16 and preset == "default":
+                runs.setdefault("default_conv_bf16", []).append(
+                    train_speed(preset, cache, args.steps, peak, "cpu", args.batch_size, conv_bf16=True)
+                )
+    for name, rows in runs.items():
+        sps = [r["samples_per_s"] for r in rows]
+        median = float(np.median(sps))
+        result[name] = {**rows[0], "samples_per_s": median, "samples_per_s_runs": sps}
+        gflops = rows[0]["gflops_per_step"] * median / args.batch_size  # at the median speed
+        result[name]["flops_utilization"] = round(gflops / peak, 4)  # of the fp32 matmul peak
     result["load_avg_after"] = os.getloadavg()[0]
     print(json.dumps(result))
 

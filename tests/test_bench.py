@@ -8,6 +8,7 @@ import pytest
 
 from simplevla.bench import speed as bench
 from simplevla.cli import main
+from simplevla.train.precision import native_cpu_bf16
 
 
 @pytest.mark.slow
@@ -22,6 +23,8 @@ def test_bench_reports_every_key(monkeypatch, capsys):
     assert result["matmul_peak_gflops"] > 0
     train = result["train"]["default"]
     assert train["samples_per_s"] > 0 and 0 < train["flops_utilization"] and train["gflops_per_step"] > 0
+    # on a CPU with bf16 in hardware, also the speed `simplevla train --conv-bf16 auto` trains at
+    assert ("default_conv_bf16" in result["train"]) == native_cpu_bf16()
     inference = result["inference"]["default"]
     assert 0 < inference["p50_ms"] <= inference["p99_ms"]
     # the test extra installs onnx and onnxruntime, so the export must work: a failure leaves a note, not a time

@@ -53,16 +53,20 @@ def _assert_same(a: dict, b: dict) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("ema_decay", [0.0, 0.9])
-def test_resume_is_exact(tmp_path, ema_decay):
-    full = _run(tmp_path / "full", 8, 4, ema_decay=ema_decay)
-    _run(tmp_path / "split", 8, 4, ema_decay=ema_decay)
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"ema_decay": 0.9}, {"random_shift": 2, "conv_bf16": "on"}],
+    ids=["plain", "ema", "shift-bf16"],
+)
+def test_resume_is_exact(tmp_path, extra):
+    full = _run(tmp_path / "full", 8, 4, **extra)
+    _run(tmp_path / "split", 8, 4, **extra)
     split_ckpts = tmp_path / "split" / "checkpoints"
     _assert_same(_weights(split_ckpts / "000004"), _weights(tmp_path / "full" / "checkpoints" / "000004"))
     import shutil
 
     shutil.rmtree(split_ckpts / "000008")  # stop after the step-4 checkpoint
-    resumed = _run(tmp_path / "split", 8, 4, resume=True, ema_decay=ema_decay)
+    resumed = _run(tmp_path / "split", 8, 4, resume=True, **extra)
     assert resumed["resumed_from"] == 4 and full["resumed_from"] == 0
     _assert_same(_weights(split_ckpts / "000008"), _weights(tmp_path / "full" / "checkpoints" / "000008"))
     assert os.readlink(split_ckpts / "last") == "000008"

@@ -31,6 +31,7 @@ from simplevla.eval.report import machine_description
 from simplevla.export import OnnxPolicy, export_onnx
 from simplevla.models import PolicyConfig, make_policy, num_params
 from simplevla.train.device_data import DeviceSampler
+from simplevla.train.precision import native_cpu_bf16, set_conv_dtype
 
 SIZES = {  # quick / full
     "env_steps": (2_000, 20_000),
@@ -133,14 +134,17 @@ def train_speed(
     device: str,
     batch_size: int = 64,
     device_data: bool = False,
+    conv_bf16: bool = False,
 ) -> dict:
     """samples/s of the whole training step of a preset (or a config), and its counted FLOPs as a share of
-    the matmul peak. `device_data`: batches built from a device copy of the cache (`train.device_data`)."""
+    the matmul peak. `device_data`: batches built from a device copy of the cache (`train.device_data`);
+    `conv_bf16`: the vision convolutions in bf16, as `simplevla train --conv-bf16 on`."""
     from torch.utils.flop_counter import FlopCounterMode
 
     torch.manual_seed(0)
     cfg = preset if isinstance(preset, PolicyConfig) else PolicyConfig(preset=preset)
     policy = make_policy(cfg, cache.stats, cache.tasks).to(device).train()
+    set_conv_dtype(policy, torch.bfloat16 if conv_bf16 else None)
     sampler = WindowSampler(cache, chunk_size=cfg.chunk_size)
     if device_data:
         sampler = DeviceSampler(sampler, torch.device(device))
@@ -237,6 +241,10 @@ def run_bench(quick: bool = True) -> dict:
             p: train_speed(p, cache, size["train_steps"], result["matmul_peak_gflops"], "cpu")
             for p in PRESETS
         }
+        if native_cpu_bf16():  # `--conv-bf16 auto` trains so on this CPU
+            result["train"]["default_conv_bf16"] = train_speed(
+                "default", cache, size["train_steps"], result["matmul_peak_gflops"], "cpu", conv_bf16=True
+            )
         if torch.cuda.is_available():  # the GPU figures: fp32 / bf16 peak, batch 64 and 512 from GPU memory
             peak = result["cuda_matmul_peak_gflops"] = round(matmul_peak_gflops(8192, 20, "cuda"), 1)
             result["cuda_matmul_peak_gflops_bf16"] = round(

@@ -150,7 +150,7 @@ def write_report(out: Path, results: dict) -> Path:
         f"- Recording: {', '.join(f'{k}={v}' for k, v in rec.items() if not isinstance(v, (dict, list)))}"
     )
     for preset, tr in results["train"].items():
-        keep = ("steps", "params", "final_loss", "val_loss", "samples_per_s", "wall_s", "device")
+        keep = ("steps", "params", "final_loss", "val_loss", "samples_per_s", "wall_s", "device", "conv_bf16")
         lines.append(f"- `{preset}`: " + ", ".join(f"{k}={tr[k]}" for k in keep if k in tr))
     lines += ["", "## Loss curves", ""]
     for preset in results["train"]:

@@ -5,11 +5,16 @@ softmax over the feature map, as in Levine et al. 2016 and LeRobot's diffusion p
 4x4 grid. Keypoints keep *where* things are in a form an MLP can read directly; docs/policies.md gives the
 measurement behind the default. Each conv block can be FiLM-modulated: `x <- x * (1 + gamma) + beta`
 after its GroupNorm, with (gamma, beta) produced from the instruction by `fusion.FiLMGenerator`.
+
+`ConvNet.conv_dtype` (not saved; None = fp32) lets training run the convolutions in bf16 on hardware with
+native bf16 (`simplevla train --conv-bf16`): inputs and weights are cast per call, accumulation and the
+result stay fp32, and GroupNorm and everything after it stay fp32 (GroupNorm on bf16 is slower on CPU).
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from simplevla.models.tutorial import VisionEncoder
@@ -46,7 +51,8 @@ class SpatialSoftmax(nn.Module):
         if self.offset is not None:
             b, k = attn.shape[:2]
             shift = torch.tanh(self.offset(x).flatten(2)).view(b, k, 2, -1)  # (B, K, 2, H*W) in [-1, 1]
-            points = points + (shift * self.cell * attn[:, :, None]).sum(-1)  # (B, K, 2)
+            mean_shift = (shift @ attn[..., None]).squeeze(-1)  # (B, K, 2): the attention-weighted shift
+            points = points + mean_shift * self.cell[:, 0]  # (B, K, 2); cell (2, 1): x and y spacing
         return points.flatten(1)  # (B, 2K)
 
 
@@ -67,6 +73,7 @@ class ConvNet(nn.Module):
     ) -> None:
         super().__init__()
         self.channels = tuple(channels)
+        self.conv_dtype: torch.dtype | None = None  # set by the trainer for bf16 convolutions; not saved
         self.convs = nn.ModuleList()
         self.norms = nn.ModuleList()
         c_in = 3
@@ -95,12 +102,24 @@ class ConvNet(nn.Module):
         """images (B, 3, H, W) in [0, 1]; film: per block (gamma, beta), each (B, C_i) -> (B, out_dim)."""
         x = (images * 2.0 - 1.0).contiguous(memory_format=torch.channels_last)  # (B, 3, H, W) in [-1, 1]
         for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
-            x = norm(conv(x))  # (B, C_i, H_i, W_i)
+            x = norm(_conv(conv, x, self.conv_dtype))  # (B, C_i, H_i, W_i), fp32
             if film is not None:
                 gamma, beta = film[i]
                 x = x * (1.0 + gamma[:, :, None, None]) + beta[:, :, None, None]
             x = torch.relu(x)
         return self.pool(x)  # (B, out_dim)
+
+
+def _conv(conv: nn.Conv2d, x: torch.Tensor, dtype: torch.dtype | None) -> torch.Tensor:
+    """`conv(x)`, computed in `dtype` when one is given (the fp32 weights cast on the way in, so their
+    gradients stay fp32); the result is fp32 either way."""
+    if dtype is None:
+        return conv(x)
+    bias = conv.bias.to(dtype) if conv.bias is not None else None
+    y = F.conv2d(
+        x.to(dtype), conv.weight.to(dtype), bias, conv.stride, conv.padding, conv.dilation, conv.groups
+    )
+    return y.float()
 
 
 class TutorialVision(nn.Module):

@@ -28,6 +28,7 @@ class TrainConfig:
     warmup_steps: int = 100  # linear warmup, then cosine decay to min_lr_ratio * lr at `steps`
     min_lr_ratio: float = 0.05
     grad_clip: float = 1.0  # max global grad norm (0 disables)
+    random_shift: int = 0  # move each training image by up to K pixels (pad with edge pixels, crop); 0 = off
     ema_decay: float = 0.0  # > 0 keeps an EMA of the weights; checkpoints then act with the EMA weights
     val_every: int = 500  # validation loss every K steps (and at the end); 0 disables
     val_batches: int = 4  # validation batches (a fixed slice of the val split)
@@ -36,6 +37,9 @@ class TrainConfig:
     seed: int = 0  # model init, data order and split
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     bf16: bool = False  # bf16 autocast (CUDA only)
+    # the vision convolutions in bf16 (weights, GroupNorm and the rest fp32): `auto` = on a CPU with native
+    # bf16 (AVX512-BF16 or AMX), where they train faster (docs/training.md); `on` anywhere, `off` never
+    conv_bf16: Literal["auto", "on", "off"] = "auto"
     # where training batches are built: `device` copies the cache to the training device once (a GPU:
     # no frames cross from the host per step); `auto` does so on CUDA when it takes <= half the free memory
     data_device: Literal["auto", "host", "device"] = "auto"
@@ -67,6 +71,10 @@ class TrainConfig:
             raise SimplevlaError(
                 "train config: --lr must be > 0 and --warmup-steps, --val-every, --grad-clip >= 0 "
                 f"(got --lr {self.lr}, --grad-clip {self.grad_clip})"
+            )
+        if not 0 <= self.random_shift <= 16:
+            raise SimplevlaError(
+                f"train config: --random-shift must be in [0, 16] pixels, got {self.random_shift}"
             )
         if not self.weight_decay >= 0:
             raise SimplevlaError(f"train config: --weight-decay must be >= 0, got {self.weight_decay}")

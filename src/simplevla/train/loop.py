@@ -35,6 +35,7 @@ from simplevla.models import PolicyConfig, VLAPolicy, make_policy, num_params
 from simplevla.models.io import TOKENIZER
 from simplevla.models.tokenizer import WordTokenizer
 from simplevla.train import distributed
+from simplevla.train.augment import random_shift, shift_generator
 from simplevla.train.checkpointing import (
     STATE_DIR,
     latest_checkpoint,
@@ -45,6 +46,7 @@ from simplevla.train.config import TrainConfig
 from simplevla.train.data import DataSource, load_source
 from simplevla.train.device_data import DeviceSampler, fits
 from simplevla.train.logs import TrainLog, plot_loss
+from simplevla.train.precision import conv_dtype, set_conv_dtype
 from simplevla.train.schedule import lr_at
 
 PARSE_POOL = 4096  # training-grammar instructions (with parse labels) drawn once per run for the parse head
@@ -122,6 +124,8 @@ def _setup(
     if ckpt is not None and (ckpt / TOKENIZER).is_file():
         tokenizer = WordTokenizer.from_json(json.loads((ckpt / TOKENIZER).read_text()), str(ckpt / TOKENIZER))
     policy = make_policy(policy_cfg, data.stats, data.tasks, tokenizer=tokenizer).to(device).train()
+    # bf16 convolutions are a training-time choice: a saved policy acts in fp32
+    set_conv_dtype(policy, conv_dtype(cfg.conv_bf16, device))
     if d.rank > 0:  # the same init everywhere (DDP also broadcasts rank 0's), then each rank its own draws
         torch.manual_seed(distributed.rank_seed(cfg.seed, d))
     decay, no_decay = [], []
@@ -253,6 +257,9 @@ def _train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, 
         for step in range(start, cfg.steps):
             idx = distributed.shard(data.train.batch_indices(step, global_batch), d)
             batch = data.train.get_batch(idx)
+            if cfg.random_shift > 0:  # drawn from (seed, step, rank): a resumed run shifts as before
+                gen = shift_generator(cfg.seed, step, d.rank)
+                batch[keys.IMAGE] = random_shift(batch[keys.IMAGE], cfg.random_shift, gen)  # (B, 3, H, W)
             if parse_pool is not None:  # instructions of the training grammar with their parse labels
                 n_parse = max(1, global_batch // PARSE_SHARE // d.world) * d.world
                 draw = np.random.default_rng([cfg.seed, step]).integers(0, PARSE_POOL, n_parse)
@@ -313,6 +320,7 @@ def _train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, 
         "val_loss": val_loss,
         "params": num_params(policy),
         "device": str(device),
+        "conv_bf16": any(getattr(m, "conv_dtype", None) is not None for m in policy.modules()),
         "world_size": d.world,
         "global_batch": global_batch,
         "wall_s": round(wall, 2),
