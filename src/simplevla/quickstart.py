@@ -30,7 +30,7 @@ REFERENCE_BUDGET_MIN = 17.0
 # Measured on this project's 2-core machine (`make demo`, 2026-11-30): recording ~367 episodes/s, `default`
 # ~849 samples/s and `simple` ~633 samples/s at batch 64 (docs/results.md). 16k episodes are ~335k frames.
 # `default` trains 7,000 x 64 samples (1.3 epochs): on a CPU with bf16 in hardware its convolutions run in
-# bf16 (`--conv-bf16 auto`, about 25% faster), which pays for most of the 2,000 steps beyond the earlier
+# bf16 (`--conv-bf16 auto`, 18-26% faster), which pays for most of the 2,000 steps beyond the earlier
 # 5,000 on this machine; 8,000 steps scored higher still (docs/results.md). `simple` learns nothing at any size we
 # tried, so it gets a short run.
 PLAN = {
