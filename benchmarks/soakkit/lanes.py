@@ -234,7 +234,9 @@ class Lane:
 
     def _finish(self, now: float, rc: int | None, killed: bool) -> None:
         pid, self.pid = self.pid, None
-        if self.r.orphans(pid, grace=5.0):
+        # a worker killed with its parent mid start-up exits once it reaches exit_with_parent (locking.py):
+        # on a loaded 2-core machine its imports alone took over 5 s (2026-12-07), so allow 15
+        if self.r.orphans(pid, grace=15.0):
             self.stats.orphans += 1
             self._problem(f"step {self.step}: worker processes outlived their parent (log {self.log})")
         out = self.log.read_text(errors="replace") if self.log.exists() else ""
