@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # or installs torch into .venv first; pip then keeps the torch it finds.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo lessons metaworld test test-fast install install-test install-metaworld gl-lib browser lint clean
+.PHONY: demo lessons metaworld test test-fast install install-lessons install-test install-metaworld gl-lib browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,13 @@ $(VENV)/.torch: $(BIN)/python
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q $(TORCH_SPEC)
 	touch $@
 
+# What `make demo` uses and what its README steps run next (videos, `simplevla serve`); the lessons add
+# `basics` (scikit-learn, ~15 s more to install).
 install: $(VENV)/.torch
-	$(BIN)/pip install -q -e ".[basics,video,serve]"
+	$(BIN)/pip install -q -e ".[video,serve]"
+
+install-lessons: install
+	$(BIN)/pip install -q -e ".[basics]"
 
 install-test: $(VENV)/.torch gl-lib browser
 	$(BIN)/pip install -q -e ".[test]"
@@ -48,7 +53,7 @@ demo: install
 metaworld: install-metaworld
 	bash benchmarks/metaworld_mt50.sh runs/mt50
 
-lessons: install
+lessons: install-lessons
 	$(BIN)/simplevla basics all
 
 lint: install-test
