@@ -5,16 +5,18 @@
 #   bash experiments/metaworld_levers.sh [OUT] [EPISODES_PER_TASK] [STEPS]
 # Levers (LEVERS, name:size:goal_marker[:plan] words): base:64:1 marker:64:3 size96:96:1 both:96:3; a fourth
 # field `plan` trains with the auxiliary object/goal reading and the plan input on (aux.task_xy recorded).
+# A fifth field sets --policy.strided-convs (2 by default; 3 keeps a 128 px image's feature map at 16x16).
+# TASKS overrides the three tasks (e.g. TASKS="push pick-place peg-insert-side reach").
 set -euo pipefail
 OUT=${1:-runs/levers}
 EPS=${2:-40}
 STEPS=${3:-3000}
-TASKS="push pick-place peg-insert-side"
+TASKS=${TASKS:-"push pick-place peg-insert-side"}
 SV=${SV:-.venv/bin/simplevla}
 NO_TABLETOP="--policy.aux-weight 0 --policy.plan-input False --policy.parse-weight 0"
 mkdir -p "$OUT"
 for lever in ${LEVERS:-base:64:1 marker:64:3 size96:96:1 both:96:3}; do
-  IFS=: read -r name size marker plan <<< "$lever"
+  IFS=: read -r name size marker plan strided <<< "$lever"
   heads=$NO_TABLETOP
   if [ "${plan:-}" = plan ]; then heads="--policy.parse-weight 0"; fi
   t0=$(date +%s)
@@ -22,6 +24,7 @@ for lever in ${LEVERS:-base:64:1 marker:64:3 size96:96:1 both:96:3}; do
       --workers 2 --out "$OUT/$name.data" --no-progress --json > "$OUT/$name.record.json"
   t1=$(date +%s)
   $SV train --dataset "$OUT/$name.data" --out "$OUT/$name" --steps "$STEPS" --threads 2 --val-every 0 --policy.image-size "$size" \
+      --policy.strided-convs "${strided:-2}" \
       $heads --json > "$OUT/$name.train.json"
   t2=$(date +%s)
   $SV eval --policy "$OUT/$name" --env metaworld --tasks $TASKS --episodes 20 --envs 20 --workers 2 \
