@@ -20,7 +20,7 @@ for lever in ${LEVERS:-base:64:1 marker:64:3 size96:96:1 both:96:3}; do
   heads=$NO_TABLETOP
   if [ "${plan:-}" = plan ]; then heads="--policy.parse-weight 0"; fi
   t0=$(date +%s)
-  $SV record --env metaworld --tasks $TASKS --episodes $((EPS * 3)) --size "$size" --goal-marker "$marker" \
+  $SV record --env metaworld --tasks $TASKS --episodes $((EPS * $(wc -w <<< "$TASKS"))) --size "$size" --goal-marker "$marker" \
       --workers 2 --out "$OUT/$name.data" --no-progress --json > "$OUT/$name.record.json"
   t1=$(date +%s)
   $SV train --dataset "$OUT/$name.data" --out "$OUT/$name" --steps "$STEPS" --threads 2 --val-every 0 --policy.image-size "$size" \
