@@ -125,7 +125,7 @@ def _setup(
         tokenizer = WordTokenizer.from_json(json.loads((ckpt / TOKENIZER).read_text()), str(ckpt / TOKENIZER))
     policy = make_policy(policy_cfg, data.stats, data.tasks, tokenizer=tokenizer).to(device).train()
     # bf16 convolutions are a training-time choice: a saved policy acts in fp32
-    set_conv_dtype(policy, conv_dtype(cfg.conv_bf16, device))
+    conv_bf16 = set_conv_dtype(policy, conv_dtype(cfg.conv_bf16, device))
     if d.rank > 0:  # the same init everywhere (DDP also broadcasts rank 0's), then each rank its own draws
         torch.manual_seed(distributed.rank_seed(cfg.seed, d))
     decay, no_decay = [], []
@@ -136,7 +136,7 @@ def _setup(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=cfg.lr,
     )
-    return data, device, policy, optimizer
+    return data, device, policy, optimizer, conv_bf16
 
 
 def _restore(
@@ -225,7 +225,7 @@ def train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None = 
 
 def _train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, d: distributed.Dist) -> dict:
     run = Path(cfg.out)
-    data, device, policy, optimizer = _setup(cfg, policy_cfg, data, run, d)
+    data, device, policy, optimizer, conv_bf16 = _setup(cfg, policy_cfg, data, run, d)
     start, last_ckpt, ema = _restore(cfg, run, policy, optimizer, device, d)
     model = policy
     if d.enabled:
@@ -320,7 +320,7 @@ def _train(cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, 
         "val_loss": val_loss,
         "params": num_params(policy),
         "device": str(device),
-        "conv_bf16": any(getattr(m, "conv_dtype", None) is not None for m in policy.modules()),
+        "conv_bf16": conv_bf16,
         "world_size": d.world,
         "global_batch": global_batch,
         "wall_s": round(wall, 2),
