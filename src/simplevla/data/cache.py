@@ -77,7 +77,7 @@ def _write(ds, root: Path, out: Path, chunk: int) -> None:
     if image_key is None:
         raise ValueError(f"{root}: the dataset has no image or video feature to cache")
     n, shape = len(ds), tuple(ds.meta.features[image_key]["shape"])
-    # the next block is decoded in a thread while this one is compressed: ~1.5x faster on 2 cores
+    # the next block is decoded in a thread while this one is compressed (22 s -> 17 s for make demo's data)
     write_frames(out, prefetched(ds.iter_images(image_key, chunk)), n, shape)  # blocks (n_chunk, H, W, 3)
     cols = ds.columns
     np.save(out / "states.npy", cols[keys.STATE].astype(np.float32).reshape(n, -1))

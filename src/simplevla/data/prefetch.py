@@ -1,7 +1,8 @@
 """`prefetched(items)`: iterate `items` one step ahead in a background thread.
 
 Building the training cache decodes PNG blocks (zlib) and compresses frames (Zstandard); both release the
-GIL, so decoding the next block while this one is compressed puts both cores to work. The producer's
+GIL inside their C calls, so decoding the next block while this one is compressed overlaps much of the two
+(the Python work around each frame still takes turns: 22 s -> 17 s for `make demo`'s data). The producer's
 exception is raised in the consumer, at the position it happened; a consumer that stops early (an
 exception, or `close()`) stops the producer at its next item.
 """
