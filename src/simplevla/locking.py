@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +98,13 @@ def _death_signal_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_death_signal_after_fork)
+
+
+def worker_start_method() -> str | None:
+    """How to start worker processes: the platform's default (fork on Linux: instant, so a parent killed at
+    once leaves no worker starting up), but spawn once this process has loaded MuJoCo: a worker forked after
+    MuJoCo rendered (Mesa's llvmpipe threads) hangs in its first render."""
+    return "spawn" if "mujoco" in sys.modules else None
 
 
 @contextlib.contextmanager

@@ -32,13 +32,13 @@ REFERENCE_BUDGET_MIN = 17.0
 # `default` trains 7,000 x 64 samples (1.3 epochs): on a CPU with bf16 in hardware its convolutions run in
 # bf16 (`--conv-bf16 auto`, 18-26% faster), which pays for most of the 2,000 steps beyond the earlier
 # 5,000 on this machine; 8,000 steps scored higher still (docs/results.md). `simple` learns nothing at any size we
-# tried, so it gets a short run.
+# tried (0% at 300 steps, 2% at 5,000: docs/ladder.md), so it gets a short run and a short evaluation.
 PLAN = {
     "episodes": 16000,
     "default_steps": 7000,
-    "simple_steps": 300,
+    "simple_steps": 150,
     "default_eval_episodes": 50,
-    "simple_eval_episodes": 25,  # per family; `simple` scores ~0%, and its failed rollouts run to the step limit
+    "simple_eval_episodes": 10,  # per family; `simple` scores ~0%, and its failed rollouts run to the step limit
 }
 # DART noise on the executed expert action (labels stay clean). 0.4 (closer to the policy's own action
 # errors, see experiments/phase_errors.py) trained no better policy than 0.2 (docs/results.md).

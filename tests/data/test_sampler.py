@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from data_synth import write_synthetic
 
@@ -60,7 +61,8 @@ def test_full_disk_is_a_clear_error_and_leaves_no_cache(tmp_path, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(cache_mod, "write_frames", full)
+    monkeypatch.setattr(cache_mod, "write_frames", full)  # the serial build
+    monkeypatch.setattr(cache_mod, "write_parts", full)  # the build by worker processes
     with pytest.raises(SimplevlaError, match=r"\.cache/[0-9a-f]+: the disk is full.*nothing was changed"):
         build_cache(root)
     assert not (root / ".cache").exists()  # the half-built cache directory, and its parent, were removed
@@ -77,6 +79,51 @@ def test_cache_frames_equal_the_datasets_frames(tmp_path):
     np.testing.assert_array_equal(cache.images[np.arange(len(raw))], raw)
     idx = np.array([[94, 0], [17, 17]])
     np.testing.assert_array_equal(cache.images[idx], raw[idx])
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_cache_built_by_worker_processes_equals_the_serial_build(tmp_path, monkeypatch, workers):
+    """Row groups of 16 frames (the writer's usual ~8k, shrunk) decoded and compressed by worker
+    processes: the same frames, in order, as the dataset's PNGs and as the one-process build, byte for byte."""
+    from simplevla.data import load_dataset, writer
+
+    monkeypatch.setattr(writer, "ROW_GROUP_FRAMES", 16)
+    root = tmp_path / "ds"
+    write_synthetic(root, [30, 40, 25, 9, 12, 7, 20])
+    ds = load_dataset(root)
+    groups = [pq.ParquetFile(f).metadata.num_row_groups for f in ds.files]
+    assert sum(groups) >= 5  # more row groups than workers
+    raw = np.concatenate(list(ds.iter_images("observation.image", 16)))
+    serial = build_cache(root, tmp_path / "serial", workers=1)
+    built = build_cache(root, tmp_path / "pool", workers=workers)
+    np.testing.assert_array_equal(built.images[np.arange(len(raw))], raw)
+    for name in ("frames.zst", "frame_offsets.npy", "states.npy", "actions.npy", "frame_task.npy"):
+        assert (built.path / name).read_bytes() == (serial.path / name).read_bytes(), name
+
+
+def test_cache_worker_errors_name_file_column_and_row(tmp_path, monkeypatch):
+    """A frame that does not decode, met by a worker process, is the serial reader's error: file, column, row."""
+    import pyarrow as pa
+
+    from simplevla.data import writer
+    from simplevla.errors import SimplevlaError
+
+    monkeypatch.setattr(writer, "ROW_GROUP_FRAMES", 16)
+    root = tmp_path / "ds"
+    write_synthetic(root, [30, 20])
+    path = next((root / "data").rglob("*.parquet"))
+    table = pq.read_table(path)
+    images = table.column("observation.image").combine_chunks()
+    blobs = images.field("bytes").to_pylist()
+    blobs[37] = b"not a png"
+    broken = pa.StructArray.from_arrays(
+        [pa.array(blobs, pa.binary()), images.field("path")], ["bytes", "path"]
+    )
+    table = table.set_column(table.schema.get_field_index("observation.image"), "observation.image", broken)
+    pq.write_table(table, path, row_group_size=16)
+    with pytest.raises(SimplevlaError, match=r"file-000\.parquet: column 'observation.image' row 37 is not"):
+        build_cache(root, tmp_path / "cache", workers=2)
+    assert not any((tmp_path / "cache").glob("*/frames.zst"))
 
 
 def test_window_and_padding_at_episode_edges(cache):

@@ -193,3 +193,26 @@ def test_resume_keeps_the_checkpoint_vocabulary_when_the_dataset_grew(tmp_path):
     out = train(cfg, pcfg, make_source(cache, pcfg, 0.2, 0))
     assert out["resumed_from"] == 2
     assert "zebra" not in load_policy(tmp_path).tokenizer.ids
+
+
+
+@pytest.mark.parametrize("device", ["cpu", "meta"], ids=["into-fused", "into-per-tensor"])
+def test_optimizer_state_loads_across_kernels(tmp_path, device):
+    """A CPU run saves a fused AdamW's state; the optimizer of a run elsewhere (fused, or the per-tensor
+    loop that `make_optimizer` picks on other devices) reads the same moments and keeps its own kernel."""
+    from simplevla.train.checkpointing import load_training_state
+    from simplevla.train.loop import make_optimizer
+
+    _run(tmp_path, 2, 2)
+    ckpt = latest_checkpoint(tmp_path)
+    saved = torch.load(ckpt / "training_state" / "optimizer.pt", weights_only=True)
+    assert all(g["fused"] for g in saved["param_groups"])  # training on CPU uses the fused kernel
+    policy = load_policy(tmp_path).train()
+    opt = make_optimizer(policy, _cfgs(tmp_path, 2, 2)[0], torch.device(device))
+    kernel = opt.param_groups[0]["fused"]
+    assert kernel == (True if device == "cpu" else None)
+    load_training_state(ckpt, policy, opt)
+    assert all(g["fused"] == kernel for g in opt.param_groups)
+    params = [p for g in opt.param_groups for p in g["params"]]  # the order the state's ids follow
+    for i, p in enumerate(params):
+        torch.testing.assert_close(opt.state[p]["exp_avg"], saved["state"][i]["exp_avg"], rtol=0, atol=0)

@@ -13,7 +13,6 @@ alone writes. A kill at any moment leaves the previous dataset or nothing (`simp
 from __future__ import annotations
 
 import multiprocessing as mp
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -31,7 +30,7 @@ from simplevla.envs.tabletop.env import TabletopEnv
 from simplevla.envs.tabletop.expert import Expert
 from simplevla.envs.tabletop.starts import place_in_front
 from simplevla.errors import SimplevlaError
-from simplevla.locking import exit_with_parent, workers_die_with_me, writer_lock
+from simplevla.locking import exit_with_parent, worker_start_method, workers_die_with_me, writer_lock
 
 SAFETY_MAX_STEPS = 1000  # an episode that never ends is cut here and counted as failed
 
@@ -192,13 +191,6 @@ def _worker_run(seed: int) -> tuple[int, Episode | None]:
     return seed, run_episode(_WORKER["env"], _WORKER["expert_cls"], _WORKER["spec"], seed)
 
 
-def _start_method() -> str | None:
-    """How to start workers: the platform's default (fork on Linux: instant, so a recorder killed at once
-    leaves no worker starting up), but spawn once this process has loaded MuJoCo: a worker forked after
-    MuJoCo rendered (Mesa's llvmpipe threads) hangs in its first render."""
-    return "spawn" if "mujoco" in sys.modules else None
-
-
 def expert_episodes(
     spec: EnvSpec, seeds: list[int], workers: int = 1
 ) -> Iterator[tuple[int, Episode | None]]:
@@ -209,7 +201,7 @@ def expert_episodes(
             yield _worker_run(s)
         return
     chunk = max(1, min(32, len(seeds) // (workers * 8)))
-    ctx = mp.get_context(_start_method())
+    ctx = mp.get_context(worker_start_method())
     with workers_die_with_me(), ctx.Pool(workers, initializer=_worker_init, initargs=(spec,)) as pool:
         yield from pool.imap(_worker_run, seeds, chunksize=chunk)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +33,11 @@ def write_frames(out: Path, blocks: Iterable[np.ndarray], n: int, shape: tuple[i
     `out`; returns the bytes written. A block of another shape, or a frame count other than `n`, raises
     ValueError."""
     out = Path(out)
-    offsets = np.zeros(n + 1, np.int64)
-    pos, compressor, written = 0, None, 0
-    with open(out / "frames.zst", "wb") as f:
+    compressor = None
+
+    def parts() -> Iterator[tuple[np.ndarray, bytes]]:
+        nonlocal compressor
+        pos = 0
         for block in blocks:
             block = np.ascontiguousarray(block, dtype=np.uint8)
             if block.shape[1:] != tuple(shape) or pos + len(block) > n:
@@ -43,13 +45,33 @@ def write_frames(out: Path, blocks: Iterable[np.ndarray], n: int, shape: tuple[i
                     f"frames: expected {n} frames of {tuple(shape)}, got a block {block.shape} at {pos}"
                 )
             if compressor is None:
-                compressor = _compressor(out, block)
-            for frame in block:
-                blob = compressor.compress(frame.tobytes())
-                f.write(blob)
-                written += len(blob)
-                pos += 1
-                offsets[pos] = written
+                table = train_table(block)
+                write_table(out, table)
+                compressor = make_compressor(table)
+            pos += len(block)
+            yield compress_block(block, compressor)
+
+    return write_parts(out, parts(), n, shape)
+
+
+def write_parts(out: Path, parts: Iterable[tuple[np.ndarray, bytes]], n: int, shape: tuple[int, ...]) -> int:
+    """Store `n` frames of `shape` already compressed, given in order as parts (lengths (k,) int64, the k
+    frames' bytes back to back), as `frames.zst`, `frame_offsets.npy` and `frames.json` in `out` (the
+    dictionary, if any, is `write_table`'s); returns the bytes written. Another frame count raises ValueError."""
+    out = Path(out)
+    offsets = np.zeros(n + 1, np.int64)
+    pos, written = 0, 0
+    with open(out / "frames.zst", "wb") as f:
+        for lengths, data in parts:
+            k = len(lengths)
+            if pos + k > n or int(lengths.sum()) != len(data):
+                raise ValueError(
+                    f"frames: expected {n} frames, got a part of {k} ({len(data)} bytes) at {pos}"
+                )
+            f.write(data)
+            offsets[pos + 1 : pos + 1 + k] = written + np.cumsum(lengths)
+            written += len(data)
+            pos += k
     if pos != n:
         raise ValueError(f"frames: expected {n} frames, got {pos}")
     np.save(out / "frame_offsets.npy", offsets)
@@ -57,18 +79,35 @@ def write_frames(out: Path, blocks: Iterable[np.ndarray], n: int, shape: tuple[i
     return written
 
 
-def _compressor(out: Path, first: np.ndarray) -> zstandard.ZstdCompressor:
-    """A level-LEVEL compressor, with a dictionary trained on the first frames when there are enough."""
+def train_table(first: np.ndarray) -> bytes | None:
+    """A Zstandard dictionary trained on the first frames (uint8 (k, H, W, 3)), or None when there are too
+    few of them or too little variety to train one."""
     samples = [f.tobytes() for f in first[:DICT_SAMPLES]]
-    if len(samples) >= 64:
-        try:
-            table = zstandard.train_dictionary(DICT_BYTES, samples)
-        except zstandard.ZstdError:  # too little variety to train on: plain Zstandard
-            table = None
-        if table is not None:
-            (out / "frames.dict").write_bytes(table.as_bytes())
-            return zstandard.ZstdCompressor(level=LEVEL, dict_data=table)
-    return zstandard.ZstdCompressor(level=LEVEL)
+    if len(samples) < 64:
+        return None
+    try:
+        return zstandard.train_dictionary(DICT_BYTES, samples).as_bytes()
+    except zstandard.ZstdError:  # too little variety to train on: plain Zstandard
+        return None
+
+
+def write_table(out: Path, table: bytes | None) -> None:
+    """Store the dictionary beside the frames (`frames.dict`; nothing when there is none)."""
+    if table is not None:
+        (Path(out) / "frames.dict").write_bytes(table)
+
+
+def make_compressor(table: bytes | None) -> zstandard.ZstdCompressor:
+    """A level-LEVEL compressor, with the dictionary when there is one."""
+    if table is None:
+        return zstandard.ZstdCompressor(level=LEVEL)
+    return zstandard.ZstdCompressor(level=LEVEL, dict_data=zstandard.ZstdCompressionDict(table))
+
+
+def compress_block(block: np.ndarray, compressor: zstandard.ZstdCompressor) -> tuple[np.ndarray, bytes]:
+    """uint8 frames (k, H, W, 3) -> (each frame's compressed length (k,) int64, the frames back to back)."""
+    blobs = [compressor.compress(frame.tobytes()) for frame in np.ascontiguousarray(block, dtype=np.uint8)]
+    return np.fromiter(map(len, blobs), np.int64, len(blobs)), b"".join(blobs)
 
 
 def _indices(index: int | slice | np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

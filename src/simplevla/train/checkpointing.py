@@ -126,7 +126,12 @@ def load_training_state(
     has_ema = (sd / "raw_model.safetensors").is_file()
     weights = read_tensors(ckpt / WEIGHTS)
     policy.load_state_dict(read_tensors(sd / "raw_model.safetensors") if has_ema else weights)
+    # the saved param_groups carry the kernel choice of the run that wrote them (fused or not); this
+    # machine keeps its own, so a checkpoint moves between CPU, CUDA and other devices
+    kernels = [{k: g.get(k) for k in ("fused", "foreach")} for g in optimizer.param_groups]
     optimizer.load_state_dict(torch.load(sd / "optimizer.pt", weights_only=True, map_location="cpu"))
+    for group, kernel in zip(optimizer.param_groups, kernels, strict=True):
+        group.update(kernel)
     rng = read_tensors(sd / "rng.safetensors")
     set_rng_state(state["rng"], rng)
     return state, (weights if has_ema else None), rng

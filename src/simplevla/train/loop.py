@@ -105,6 +105,21 @@ def _ema_update(ema: dict[str, torch.Tensor], policy: VLAPolicy, decay: float) -
             ema[k].copy_(v)
 
 
+def make_optimizer(policy: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.AdamW:
+    """AdamW with weight decay on the matrices only (biases, norms and 1-d tensors get none). On CPU and
+    CUDA the fused kernel updates every tensor in one call: 0.5 ms a step against 1.9 ms for the
+    per-tensor loop on `default` (2 CPU threads, 2026-12-07); the same update rule, float rounding aside."""
+    decay, no_decay = [], []
+    for name, p in policy.named_parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim < 2 or "norm" in name else decay).append(p)
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        fused=device.type in ("cpu", "cuda") or None,
+    )
+
+
 def _setup(
     cfg: TrainConfig, policy_cfg: PolicyConfig, data: DataSource | None, run: Path, d: distributed.Dist
 ):
@@ -128,14 +143,7 @@ def _setup(
     conv_bf16 = set_conv_dtype(policy, conv_dtype(cfg.conv_bf16, device))
     if d.rank > 0:  # the same init everywhere (DDP also broadcasts rank 0's), then each rank its own draws
         torch.manual_seed(distributed.rank_seed(cfg.seed, d))
-    decay, no_decay = [], []
-    for name, p in policy.named_parameters():
-        if p.requires_grad:
-            (no_decay if p.ndim < 2 or "norm" in name else decay).append(p)
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.lr,
-    )
+    optimizer = make_optimizer(policy, cfg, device)
     return data, device, policy, optimizer, conv_bf16
 
 
