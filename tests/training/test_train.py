@@ -195,7 +195,6 @@ def test_resume_keeps_the_checkpoint_vocabulary_when_the_dataset_grew(tmp_path):
     assert "zebra" not in load_policy(tmp_path).tokenizer.ids
 
 
-
 @pytest.mark.parametrize("device", ["cpu", "meta"], ids=["into-fused", "into-per-tensor"])
 def test_optimizer_state_loads_across_kernels(tmp_path, device):
     """A CPU run saves a fused AdamW's state; the optimizer of a run elsewhere (fused, or the per-tensor
