@@ -1,9 +1,10 @@
 """Loader throughput: WindowSampler.get_batch samples/s on one core (64x64 images, batch 64). Prints JSON.
 
-    python benchmarks/bench_loader.py [--dataset DIR] [--episodes 200] [--steps 300]
+    python benchmarks/bench_loader.py [--dataset DIR] [--episodes 200] [--steps 300] [--workers 0]
 
 Without --dataset it writes a synthetic 64x64 dataset (random-ish frames, 30-frame episodes) to a temp
-dir, builds the training cache, and times batches drawn with batch_indices (random order over the split).
+dir, builds the training cache (`--workers` processes, 0: one per core, as `simplevla train`; 1: the
+one-process build), and times batches drawn with batch_indices (random order over the split).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--chunk-size", type=int, default=8)
+    p.add_argument("--workers", type=int, default=0, help="cache-building processes (0: one per core)")
     args = p.parse_args()
     torch.set_num_threads(1)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -69,13 +71,14 @@ def main() -> None:
         if args.dataset is None:
             synthetic(root, args.episodes)
         t1 = time.perf_counter()
-        cache = build_cache(root, cache_dir=Path(d) / "cache")
+        cache = build_cache(root, cache_dir=Path(d) / "cache", workers=args.workers)
         t2 = time.perf_counter()
         results = {
             "frames": len(cache),
             "episodes": len(cache.episode_ends),
             "write_s": round(t1 - t0, 2),
             "cache_build_s": round(t2 - t1, 2),
+            "cache_workers": args.workers or os.cpu_count(),
             "cache_frames_per_s": round(len(cache) / (t2 - t1)),
             "cache_mb": round(_bytes(cache.path) / 2**20, 1),
             "dataset_mb": round(_bytes(root, skip=".cache") / 2**20, 1),
