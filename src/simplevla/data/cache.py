@@ -6,8 +6,9 @@ as .npy arrays.
 `<cache_dir or DIR/.cache>/<key>/`, where key = sha256 over the relative path, size and mtime_ns of every
 file under data/, meta/ and videos/ (names, sizes and mtimes, not a content digest: cheap for GB-sized
 datasets, and any rewrite by `simplevla record` changes it). A changed dataset gets a new key, so a stale
-cache is never read. PNGs are decoded in chunks and each frame is compressed as it comes, so memory stays
-flat as the dataset grows. When DIR is read-only the cache goes under
+cache is never read. Worker processes decode and compress one parquet row group each
+(`simplevla.data.frame_pool`; one process decodes in chunks and compresses each frame as it comes), so memory
+stays flat as the dataset grows. When DIR is read-only the cache goes under
 $XDG_CACHE_HOME/simplevla/datasets (default ~/.cache). The build is atomic (temporary dir, then rename).
 """
 

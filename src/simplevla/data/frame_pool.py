@@ -3,7 +3,8 @@
 Building the cache decodes every PNG frame (zlib) and compresses it again (Zstandard, `data.frames`): about
 30 us and 17 us a 64x64 frame on this project's 2-core machine, ~50 us in all with the parquet read. In
 one process the per-frame Python work takes turns under the GIL (a decoding thread beside the compressing
-one bought 22 s -> 17 s for `make demo`'s 334k frames); processes run it side by side. Each worker reads
+one bought 22 s -> 17 s for `make demo`'s 334k frames); processes run it side by side (two: 11 s, against
+22-23 s for one process with that thread; benchmarks/RESULTS.md). Each worker reads
 one row group's image column (~8k frames in a `simplevla record` dataset), decodes and checks every frame
 as the serial reader does (the same error names file, column and row), compresses it with the dictionary
 the parent trained on the first frames, and hands back only the compressed bytes (~0.5 KB a frame), in
