@@ -215,3 +215,31 @@ def test_optimizer_state_loads_across_kernels(tmp_path, device):
     params = [p for g in opt.param_groups for p in g["params"]]  # the order the state's ids follow
     for i, p in enumerate(params):
         torch.testing.assert_close(opt.state[p]["exp_avg"], saved["state"][i]["exp_avg"], rtol=0, atol=0)
+
+
+def test_fused_adamw_takes_the_per_tensor_step():
+    """The fused kernel `make_optimizer` picks on CPU computes the per-tensor loop's AdamW update (rounding aside)."""
+    from simplevla.train.loop import make_optimizer
+
+    torch.manual_seed(0)
+    fused = tiny_policy_for_optimizer()
+    loop = tiny_policy_for_optimizer()
+    loop.load_state_dict(fused.state_dict())
+    cfg = _cfgs(Path("unused"), 2, 2)[0]
+    opts = [make_optimizer(m, cfg, torch.device("cpu")) for m in (fused, loop)]
+    for g in opts[1].param_groups:
+        g["fused"] = None
+    assert all(g["fused"] for g in opts[0].param_groups)
+    for _ in range(3):
+        grads = [torch.randn_like(p) for p in fused.parameters()]
+        for model, opt in zip((fused, loop), opts, strict=True):
+            for p, g in zip(model.parameters(), grads, strict=True):
+                p.grad = g.clone()
+            opt.step()
+    for a, b in zip(fused.parameters(), loop.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+
+
+def tiny_policy_for_optimizer() -> torch.nn.Module:
+    """Matrices (weight decay) and vectors (none), as a policy has."""
+    return torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.LayerNorm(5), torch.nn.Linear(5, 2))
