@@ -26,6 +26,7 @@ import torch
 from simplevla import keys
 from simplevla.bench.speed import matmul_peak_gflops, train_speed
 from simplevla.data import TrainingCache, build_cache
+from simplevla.train.precision import native_cpu_bf16
 
 
 def random_cache(n_episodes: int = 64, length: int = 20, size: int = 64) -> TrainingCache:
@@ -82,6 +83,9 @@ def main() -> None:
         "torch": torch.__version__,
         "load_avg_before": os.getloadavg()[0],
         "data": str(args.dataset) if args.dataset else "random 64x64",
+        # without AVX512-BF16 or AMX, `default_conv_bf16` times emulated bf16 (slower than fp32; `simplevla
+        # train --conv-bf16 auto` then stays in fp32)
+        "native_cpu_bf16": native_cpu_bf16(),
     }
     peak = matmul_peak_gflops()
     result["matmul_peak_gflops"] = round(peak, 1)
