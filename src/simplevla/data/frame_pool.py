@@ -25,8 +25,7 @@ import pyarrow as pa
 
 from simplevla.data import validate as V
 from simplevla.data.frames import compress_block, make_compressor
-from simplevla.data.reader import decode_image
-from simplevla.errors import SimplevlaError
+from simplevla.data.reader import column_error, decode_images
 from simplevla.locking import exit_with_parent, worker_start_method, workers_die_with_me
 
 _WORKER: dict = {}
@@ -78,10 +77,8 @@ def _compress_group(group: tuple[str, int, int]) -> tuple[np.ndarray, bytes] | N
         col = V.open_parquet(Path(path), "data file").read_row_group(index, columns=[key]).column(0)
         blobs = col.combine_chunks().field("bytes").to_pylist()
     except (pa.ArrowException, OSError) as e:
-        raise SimplevlaError(f"{path}: cannot read column '{key}' (truncated or corrupt): {e}") from None
+        raise column_error(path, key, e) from None
     if any(b is None for b in blobs):
         return None
-    block = np.stack(
-        [decode_image(f"{path}: column '{key}' row {row0 + j}", b, shape) for j, b in enumerate(blobs)]
-    )  # (k, H, W, 3)
+    block = decode_images(path, key, blobs, row0, shape)  # (k, H, W, 3), checked as the serial reader does
     return compress_block(block, _WORKER["compressor"])

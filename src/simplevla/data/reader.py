@@ -296,22 +296,28 @@ class LeRobotDataset:
                     if any(b is None for b in blobs):  # images stored as paths: read one by one
                         yield np.stack([self._image_in_file(file_i, key, row + j) for j in range(len(blobs))])
                     else:
-                        yield np.stack(
-                            [
-                                decode_image(f"{path}: column '{key}' row {row + j}", b, shape)
-                                for j, b in enumerate(blobs)
-                            ]
-                        )
+                        yield decode_images(path, key, blobs, row, shape)
                     row += len(blobs)
             except (pa.ArrowException, OSError) as e:
-                raise SimplevlaError(
-                    f"{path}: cannot read column '{key}' (truncated or corrupt): {e}"
-                ) from None
+                raise column_error(path, key, e) from None
             self._image_cols.pop((file_i, key), None)
 
     @cached_property
     def episode_ends(self) -> np.ndarray:
         return np.asarray([e["dataset_to_index"] for e in self.meta.episodes], np.int64)
+
+
+def decode_images(path: Path | str, key: str, blobs: list[bytes], row0: int, shape: list[int]) -> np.ndarray:
+    """The PNG bytes of rows row0, row0 + 1, ... of column `key` in data file `path` -> uint8 (k, H, W, 3);
+    a frame that does not decode is a SimplevlaError naming the file, the column and the row."""
+    return np.stack(
+        [decode_image(f"{path}: column '{key}' row {row0 + j}", b, shape) for j, b in enumerate(blobs)]
+    )
+
+
+def column_error(path: Path | str, key: str, error: Exception) -> SimplevlaError:
+    """The error for an image column that pyarrow cannot read (a truncated or corrupt data file)."""
+    return SimplevlaError(f"{path}: cannot read column '{key}' (truncated or corrupt): {error}")
 
 
 def decode_image(where: str, data: bytes, shape: list[int]) -> np.ndarray:
