@@ -63,3 +63,36 @@ def test_only_the_aux_loss_trains_the_plan_reader(tmp_path):
     assert read.shape == (6, 4) and torch.equal(read, policy.read_task_xy(batch))
     plain = make_policy(PolicyConfig(**TINY, aux_weight=0.0, plan_input=False), STATS, TASKS)
     assert plain.read_task_xy(batch) is None
+
+
+def test_six_column_reader_learns_the_reference_without_changing_the_plan(tmp_path):
+    """aux_dim 6 (the dataset's width, from its stats) adds the reference object to what the reader is
+    trained on; the head's plan features still come from the object and goal alone."""
+    torch.manual_seed(0)
+    stats = {**STATS, keys.TASK_XY: {"mean": [0.5] * 6, "std": [0.3] * 6, "min": [0.0] * 6, "max": [1.0] * 6}}
+    policy = make_policy(PolicyConfig(**TINY, aux_weight=1.0, plan_input=True), stats, TASKS)
+    assert policy.config.aux_dim == 6
+    batch = make_batch(policy.config, batch_size=6)
+    batch[keys.TASK_XY] = torch.rand(6, 6)  # (B, 6) table units
+    read = policy.read_task_xy(batch)  # (B, 6)
+    assert read.shape == (6, 6)
+    xy = read * 2 - 1  # (B, 6) in [-1, 1]
+    moved = xy.clone()
+    moved[:, 4:] += 0.5  # another reference reading: the plan must not change
+    effector = batch[keys.STATE][:, :2]
+    torch.testing.assert_close(plan_features(xy, effector), plan_features(moved, effector))
+    # the loss reaches the reference columns: a target that differs only there changes it
+    other = dict(batch, **{keys.TASK_XY: batch[keys.TASK_XY].clone()})
+    other[keys.TASK_XY][:, 4:] = 1.0 - other[keys.TASK_XY][:, 4:]
+    assert policy(batch)[1]["aux"] != policy(other)[1]["aux"]
+    save_policy(policy.eval(), tmp_path / "ckpt")
+    loaded = load_policy(tmp_path / "ckpt")
+    assert loaded.config.aux_dim == 6 and torch.equal(loaded.read_task_xy(batch), policy.read_task_xy(batch))
+
+
+def test_aux_dim_is_checked_and_old_configs_read_four_columns():
+    with pytest.raises(SimplevlaError, match="aux_dim"):
+        PolicyConfig(**TINY, aux_dim=5)
+    cfg = PolicyConfig(**TINY, state_dim=2, action_dim=2, aux_dim=6).to_dict()
+    del cfg["aux_dim"]  # a config.json written before the field existed
+    assert PolicyConfig.from_dict(cfg).aux_dim == 4

@@ -2,7 +2,7 @@
 
 Each frame shows one bright pixel; the action is the (learnable) direction from the effector state to it,
 so a policy can overfit it. Its `aux.task_xy` (what the `default` policy learns to read) is that pixel
-twice. `write_dataset` writes the same episodes as a LeRobotDataset v3.0 on disk.
+three times (object, goal, reference). `write_dataset` writes the same episodes as a LeRobotDataset v3.0 on disk.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def episodes(n_episodes: int = 6, length: int = 10, size: int = 16, seed: int = 
         states = rng.random((length, 2)).astype(np.float32)
         goal = np.array([target[1], size - 1 - target[0]], np.float32) / (size - 1)
         actions = np.clip((goal - states) * 2.0, -1, 1).astype(np.float32)
-        task_xy = np.tile(np.concatenate([goal, goal]), (length, 1)).astype(np.float32)  # (T, 4)
+        task_xy = np.tile(np.concatenate([goal, goal, goal]), (length, 1)).astype(np.float32)  # (T, 6)
         out.append(
             dict(task=TASKS[e % len(TASKS)], images=images, states=states, actions=actions, task_xy=task_xy)
         )
@@ -52,6 +52,7 @@ def tiny_cache(n_episodes: int = 6, length: int = 10, size: int = 16, seed: int 
     states = np.concatenate([e["states"] for e in eps])
     actions = np.concatenate([e["actions"] for e in eps])
     tasks = sorted({e["task"] for e in eps})
+    task_xy = np.concatenate([e["task_xy"] for e in eps])  # (N, 6)
     return TrainingCache(
         path=Path("/nonexistent"),
         images=np.concatenate([e["images"] for e in eps]),
@@ -60,9 +61,9 @@ def tiny_cache(n_episodes: int = 6, length: int = 10, size: int = 16, seed: int 
         episode_ends=np.cumsum([length] * n_episodes).astype(np.int64),
         frame_task=np.repeat([tasks.index(e["task"]) for e in eps], length).astype(np.int64),
         tasks=tasks,
-        stats={keys.STATE: _stats(states), keys.ACTION: _stats(actions)},
+        stats={keys.STATE: _stats(states), keys.ACTION: _stats(actions), keys.TASK_XY: _stats(task_xy)},
         info={},
-        task_xy=np.concatenate([e["task_xy"] for e in eps]),
+        task_xy=task_xy,
     )
 
 

@@ -39,18 +39,19 @@ from simplevla.models.io import load_policy, read_config, resolve_checkpoint
 
 
 def continuation(
-    scratch, expert_state: tuple, obs: dict, task: str, horizon: int, task_xy: bool = False
+    scratch, expert_state: tuple, obs: dict, task: str, horizon: int, task_xy: int = 0
 ) -> Episode:
     """The expert's next `horizon` steps from the state `scratch` was just restored to, as an episode.
 
     expert_state: (phase, separate plan) of the expert that shadowed the policy, so the continuation picks
-    up the plan it would have followed; obs: the observation at the restored state.
+    up the plan it would have followed; obs: the observation at the restored state; task_xy: how many of
+    the expert's `task_xy()` columns the episode stores (the dataset's width; 0: none).
     """
     expert = Expert(scratch)
     expert.phase, expert._separate_choice = expert_state
     pixels, state, action, success, xy = [], [], [], [], []
     for _ in range(horizon):
-        xy.append(expert.task_xy())
+        xy.append(expert.task_xy()[:task_xy])  # the dataset's columns of it
         a = expert.act()  # float32 (2,) clean
         pixels.append(obs[keys.ENV_PIXELS])
         state.append(np.asarray(obs[keys.ENV_AGENT_POS], np.float32))
@@ -78,7 +79,7 @@ class _Slot:
 
 
 def rollout_continuations(
-    policy, seeds: list[int], n_envs: int = 32, size: int = 64, task_xy: bool = False
+    policy, seeds: list[int], n_envs: int = 32, size: int = 64, task_xy: int = 0
 ) -> tuple[list[Episode], dict]:
     """Roll `policy` out on one episode per seed (n_envs at a time, one batched forward per step) and
     return the expert continuations from every state where it predicted a chunk, plus counts."""
@@ -128,7 +129,7 @@ def _worker(args: tuple[str, list[int], int, int, bool]) -> tuple[list[Episode],
 
 
 def _parallel(
-    path: str, seeds: list[int], workers: int, n_envs: int, size: int, task_xy: bool
+    path: str, seeds: list[int], workers: int, n_envs: int, size: int, task_xy: int
 ) -> Iterator[tuple]:
     if workers <= 1:
         yield _worker((path, seeds, n_envs, size, task_xy))
@@ -162,7 +163,7 @@ def _dagger(
     old = load_dataset(dataset)
     meta = dict(old.meta.info.get("simplevla", {}))
     size = int(old.meta.features[keys.IMAGE]["shape"][0])
-    task_xy = keys.TASK_XY in old.meta.features
+    task_xy = int(old.meta.features.get(keys.TASK_XY, {}).get("shape", [0])[0])  # its columns; 0: none
     if read_config(ckpt).image_size != size:  # the config alone: the workers load the weights
         raise SimplevlaError(f"dagger: {ckpt} expects other images than {dataset} holds ({size}x{size})")
     rounds = list(meta.get("dagger", []))
@@ -187,7 +188,7 @@ def _dagger(
 
     rounds.append({"policy": str(ckpt), "seeds": [start, start + episodes]})
     meta["dagger"] = rounds
-    features = dataset_features(size, task_xy=task_xy)
+    features = dataset_features(size, task_xy=task_xy > 0, task_xy_names=keys.TASK_XY_NAMES[:task_xy])
     info = write_dataset(dataset, features, new_episodes(), meta, episodes_of(old))
     seconds = time.perf_counter() - t0
     return {

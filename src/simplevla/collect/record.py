@@ -47,7 +47,7 @@ class EnvSpec:
     max_steps: int | None = None
     noise: float = 0.1
     front_starts: float = 0.0  # share of pushing episodes that start against the object's target side
-    task_xy: bool = False  # also store `aux.task_xy` (task object and goal positions) per frame
+    task_xy: bool = False  # also store `aux.task_xy` (task object, goal and reference positions) per frame
     env_options: tuple[
         tuple[str, object], ...
     ] = ()  # further env constructor keywords (Meta-World's goal_marker)
@@ -74,7 +74,7 @@ def episode_arrays(
         keys.SUCCESS: np.asarray(success),
     }
     if task_xy is not None:
-        arrays[keys.TASK_XY] = np.stack(task_xy)  # (T, 4)
+        arrays[keys.TASK_XY] = np.stack(task_xy)  # (T, 4 or 6)
     return arrays
 
 
@@ -128,7 +128,11 @@ def _tabletop_rollout(env, spec: EnvSpec, seed: int) -> tuple[str, dict[str, np.
     action = np.empty((SAFETY_MAX_STEPS, 2), np.float32)
     success = np.zeros(SAFETY_MAX_STEPS, bool)
     done = np.zeros(SAFETY_MAX_STEPS, bool)
-    task_xy = np.empty((SAFETY_MAX_STEPS, 4), np.float32) if spec.task_xy else None
+    task_xy = (
+        np.empty((SAFETY_MAX_STEPS, len(SUITES[spec.env].task_xy_names)), np.float32)
+        if spec.task_xy
+        else None
+    )
     renderer, t = env._renderer, 0
     while t < SAFETY_MAX_STEPS:
         if task_xy is not None:
@@ -155,7 +159,7 @@ def _tabletop_rollout(env, spec: EnvSpec, seed: int) -> tuple[str, dict[str, np.
         keys.SUCCESS: success[:t].copy(),
     }
     if task_xy is not None:
-        arrays[keys.TASK_XY] = task_xy[:t].copy()  # (T, 4)
+        arrays[keys.TASK_XY] = task_xy[:t].copy()  # (T, 6)
     return str(env.task), arrays
 
 
@@ -184,6 +188,7 @@ def features_of(spec: EnvSpec) -> dict:
         task_xy=spec.task_xy,
         state_names=list(suite.state_names),
         action_names=list(suite.action_names),
+        task_xy_names=suite.task_xy_names,
     )
 
 
@@ -226,6 +231,13 @@ def _previous(out: Path, spec: EnvSpec):
         raise SimplevlaError(
             f"{out / 'meta/info.json'}: field 'features.{keys.TASK_XY}' is "
             f"{'present' if has_xy else 'absent'}; resume with {'--task-xy' if has_xy else '--no-task-xy'}"
+        )
+    names = list(SUITES[spec.env].task_xy_names)
+    if has_xy and ds.meta.features[keys.TASK_XY].get("names") != names:
+        raise SimplevlaError(
+            f"{out / 'meta/info.json'}: field 'features.{keys.TASK_XY}.names' is "
+            f"{ds.meta.features[keys.TASK_XY].get('names')}, and this version records {names}; record into a "
+            "new --out"
         )
     return ds, meta
 

@@ -58,7 +58,7 @@ class TrainingCache:
     tasks: list[str]
     stats: dict
     info: dict
-    task_xy: np.ndarray | None = None  # (N, 4) float32 auxiliary target, when the dataset stores one
+    task_xy: np.ndarray | None = None  # (N, 4 or 6) float32 auxiliary target, when the dataset stores one
 
     def __len__(self) -> int:
         return len(self.frame_task)
@@ -110,7 +110,7 @@ def _write_lowdim(ds, root: Path, out: Path, image_key: str) -> None:
     np.save(out / "episode_ends.npy", ds.episode_ends)
     np.save(out / "frame_task.npy", cols[keys.TASK_INDEX].astype(np.int64))
     if keys.TASK_XY in cols:
-        np.save(out / "task_xy.npy", cols[keys.TASK_XY].astype(np.float32).reshape(n, 4))
+        np.save(out / "task_xy.npy", cols[keys.TASK_XY].astype(np.float32).reshape(n, -1))
     meta = {
         "version": CACHE_VERSION,
         "dataset": str(root),
@@ -180,6 +180,8 @@ def concat_caches(caches: list[TrainingCache], names: list[str]) -> TrainingCach
                 diffs.append(f"{what} of width {b} against {a}")
         if (c.task_xy is None) != (first.task_xy is None):
             diffs.append(f"'{keys.TASK_XY}' {'absent' if c.task_xy is None else 'present'}, unlike the first")
+        elif c.task_xy is not None and c.task_xy.shape[1] != first.task_xy.shape[1]:
+            diffs.append(f"'{keys.TASK_XY}' of width {c.task_xy.shape[1]} against {first.task_xy.shape[1]}")
         if diffs:
             raise SimplevlaError(
                 f"--dataset {name}: cannot train on it together with {names[0]}: " + "; ".join(diffs)

@@ -8,6 +8,7 @@ data file carries the Hugging Face `datasets` features in its schema metadata un
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -51,12 +52,14 @@ def dataset_features(
     task_xy: bool = False,
     state_names: list[str] | None = None,
     action_names: list[str] | None = None,
+    task_xy_names: Sequence[str] = keys.TASK_XY_NAMES,
 ) -> dict:
     """The feature dict of a recording (DESIGN.md section 3), index columns last: `size`-pixel images, state
     and action named per component (default: Tabletop's x, y and vx, vy; a suite's names are in
     `simplevla.envs.SUITES`). With `task_xy`, also the privileged auxiliary target `aux.task_xy` (never a
-    policy input)."""
-    aux = {keys.TASK_XY: {"dtype": "float32", "shape": [4], "names": ["obj_x", "obj_y", "goal_x", "goal_y"]}}
+    policy input), with the columns `task_xy_names` (Tabletop's 6 by default)."""
+    names = list(task_xy_names)
+    aux = {keys.TASK_XY: {"dtype": "float32", "shape": [len(names)], "names": names}}
     state_names = list(state_names or ["x", "y"])
     action_names = list(action_names or ["vx", "vy"])
     return {

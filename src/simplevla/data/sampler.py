@@ -92,7 +92,7 @@ class WindowSampler:
             keys.TASK_INDEX: torch.from_numpy(task_index.astype(np.int64)),  # (B,)
         }
         if self.cache.task_xy is not None:
-            batch[keys.TASK_XY] = torch.from_numpy(self.cache.task_xy[t])  # (B, 4) at the current frame
+            batch[keys.TASK_XY] = torch.from_numpy(self.cache.task_xy[t])  # (B, 4 or 6) at the current frame
         return batch
 
     def batch_indices(self, step: int, batch_size: int) -> np.ndarray:

@@ -150,9 +150,12 @@ def _check_required_features(path: Path, features: dict) -> None:
         if not _numeric(features[k]) or len(features[k]["shape"]) != 1:
             raise SimplevlaError(f"{path}: field 'features.{k}' must be a vector of numbers (shape [n])")
     if keys.TASK_XY in features and (
-        not _numeric(features[keys.TASK_XY]) or features[keys.TASK_XY]["shape"] != [4]
+        not _numeric(features[keys.TASK_XY]) or features[keys.TASK_XY]["shape"] not in ([4], [6])
     ):
-        raise SimplevlaError(f"{path}: field 'features.{keys.TASK_XY}' must be 4 numbers (shape [4])")
+        raise SimplevlaError(
+            f"{path}: field 'features.{keys.TASK_XY}' must be 4 or 6 numbers (shape [4] or [6]: object, "
+            "goal and, with 6, the reference object's x, y)"
+        )
     if not any(ft["dtype"] in ("image", "video") for ft in features.values()):
         raise SimplevlaError(f"{path}: field 'features' has no image or video feature")
 

@@ -21,6 +21,7 @@ from gymnasium.envs.registration import register, registry
 from simplevla.envs.common import check_selection
 from simplevla.envs.metaworld.tasks import DIFFICULTY, MT10, MT50, SETS
 from simplevla.envs.tabletop.tasks import FAMILIES
+from simplevla.keys import TASK_XY_NAMES
 
 # Seed ranges: recording [0, 500k), DAgger rollouts [500k, 1M), evaluation [1M, ...). Evaluation group j
 # (family or task) uses seeds [seed + j * SEEDS_PER_GROUP, ... + episodes).
@@ -44,6 +45,9 @@ class Suite:
     state_names: tuple[str, ...]  # observation.state's components, as a recording names them
     action_names: tuple[str, ...]  # action's components
     tabletop_extras: bool  # held-out parts, parse-head readings, instruction files, front starts
+    task_xy_names: tuple[
+        str, ...
+    ]  # aux.task_xy's columns, as a recording names them (the expert's task_xy())
     default: tuple[str, ...] | None = None  # what no selection means (None: every group)
     sets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # names that select several groups
     subsets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # eval reports success per subset too
@@ -74,6 +78,7 @@ SUITES: dict[str, Suite] = {
         state_names=("x", "y"),
         action_names=("vx", "vy"),
         tabletop_extras=True,
+        task_xy_names=TASK_XY_NAMES,  # object, goal, reference object
     ),
     "metaworld": Suite(  # needs the `metaworld` extra, imported only when an env is made
         name="metaworld",
@@ -86,6 +91,7 @@ SUITES: dict[str, Suite] = {
         state_names=("x", "y", "z", "gripper"),  # hand position and gripper opening
         action_names=("dx", "dy", "dz", "grip"),  # hand displacement and gripper effort
         tabletop_extras=False,
+        task_xy_names=TASK_XY_NAMES[:4],  # object and goal
         default=MT10,
         sets=SETS,
         subsets=DIFFICULTY,

@@ -99,6 +99,7 @@ LEGACY_DEFAULTS: dict[str, Any] = {
     "head_film": False,
     "relative_keypoints": False,
     "plan_input": False,
+    "aux_dim": 4,
     "text_noise": 0.0,
     "text_snap": 0.0,
     "parse_weight": 0.0,
@@ -137,6 +138,9 @@ class PolicyConfig:
     relative_keypoints: bool | None = None  # convnet keypoints: also feed them relative to the effector
     aux_weight: float | None = None  # weight of the auxiliary aux.task_xy loss (0 = off)
     plan_input: bool | None = None  # the head also reads the predicted task_xy (object, goal) vs the effector
+    aux_dim: int | None = (
+        None  # task_xy columns the auxiliary loss reads (4, or 6 with the reference); None: the dataset's
+    )
     word_dropout: float | None = None  # lstm, wordllama: chance training drops a word
     text_noise: float | None = None  # wordllama: norm of the Gaussian noise added to unit-norm word vectors
     text_snap: float | None = None  # read words as their nearest training words (softmax temp.; 0: off)
@@ -191,6 +195,10 @@ class PolicyConfig:
         for f in ("aux_weight", "word_dropout", "text_noise", "text_snap", "parse_weight"):
             if isinstance(getattr(self, f), bool) or not isinstance(getattr(self, f), (int, float)):
                 raise bad(f, "must be a number")
+        if self.aux_dim is not None and (isinstance(self.aux_dim, bool) or self.aux_dim not in (4, 6)):
+            raise bad(
+                "aux_dim", "must be 4 (object, goal) or 6 (and the reference object), as aux.task_xy stores"
+            )
         if self.n_action_steps > self.chunk_size:
             raise bad("n_action_steps", f"cannot exceed chunk_size ({self.chunk_size})")
         if self.fusion == "film" and self.vision != "convnet":

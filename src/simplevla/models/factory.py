@@ -28,8 +28,8 @@ def make_policy(
     cfg: PolicyConfig, stats: dict, tasks: Sequence[str] = (), tokenizer: WordTokenizer | None = None
 ) -> VLAPolicy:
     """A fresh policy. `stats`: the dataset's stats dict; `tasks`: its instructions (builds the vocab,
-    unless a saved `tokenizer` is given). A config's unset `state_dim`/`action_dim` become the sizes of the
-    dataset's state and action (in the returned policy's config)."""
+    unless a saved `tokenizer` is given). A config's unset `state_dim`/`action_dim`/`aux_dim` become the
+    sizes of the dataset's state, action and aux.task_xy (in the returned policy's config)."""
     cfg = with_dataset_dims(cfg, stats)
     normalizer = Normalizer(stats, cfg.state_dim, cfg.action_dim, cfg.normalization)
 
@@ -65,9 +65,9 @@ def make_policy(
     in_dim += wrist.out_dim if wrist is not None else 0
     in_dim += 2 * cfg.keypoints if cfg.relative_keypoints else 0
     if cfg.plan_input:  # reads task_xy off the fused features; the head also gets it, as geometry
-        aux = plan_probe(in_dim, cfg.head_hidden)
+        aux = plan_probe(in_dim, cfg.head_hidden, cfg.aux_dim)
     else:  # a linear probe, or nothing
-        aux = nn.Linear(in_dim, 4) if cfg.aux_weight > 0 else None
+        aux = nn.Linear(in_dim, cfg.aux_dim) if cfg.aux_weight > 0 else None
     head_in = in_dim + (PLAN_DIM if cfg.plan_input else 0)
     if cfg.head == "tanh":
         head = TanhHead(head_in, cfg.head_hidden, cfg.chunk_size, cfg.action_dim)
@@ -81,8 +81,11 @@ def make_policy(
 
 
 def with_dataset_dims(cfg: PolicyConfig, stats: dict) -> PolicyConfig:
-    """`cfg`, with `state_dim`/`action_dim` left unset taken from the sizes of the dataset's stats."""
+    """`cfg`, with `state_dim`/`action_dim`/`aux_dim` left unset taken from the sizes of the dataset's stats
+    (`aux_dim`: aux.task_xy's width, or 4 for a dataset without it)."""
     dims = {}
+    if cfg.aux_dim is None:
+        dims["aux_dim"] = int(np.asarray(stats[keys.TASK_XY]["mean"]).size) if keys.TASK_XY in stats else 4
     for field, feature in (("state_dim", keys.STATE), ("action_dim", keys.ACTION)):
         if getattr(cfg, field) is None:
             try:

@@ -26,18 +26,21 @@ def unit_to_table(xy: torch.Tensor) -> torch.Tensor:
     return (xy + 1.0) / 2.0
 
 
-def plan_probe(in_dim: int, hidden: int) -> nn.Module:
-    """Fused features (B, in_dim) -> task_xy (B, 4) in [-1, 1] coordinates (object x, y, goal x, y)."""
-    return nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, 4))
+def plan_probe(in_dim: int, hidden: int, out_dim: int = 4) -> nn.Module:
+    """Fused features (B, in_dim) -> task_xy (B, out_dim) in [-1, 1] coordinates (object x, y, goal x, y
+    and, with out_dim 6, the reference object's x, y: a target that only trains the reading)."""
+    return nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, out_dim))
 
 
 def plan_features(task_xy: torch.Tensor, effector: torch.Tensor) -> torch.Tensor:
-    """task_xy (B, 4) in [-1, 1] coordinates, effector (B, 2) in table units -> (B, PLAN_DIM).
+    """task_xy (B, 4 or more) in [-1, 1] coordinates, effector (B, 2) in table units -> (B, PLAN_DIM); only
+    the object and goal (the first 4 columns) are read.
 
     Features: object and goal (in [-1, 1]); object - effector, goal - object and goal - effector (scaled
     table units); the unit push direction; the effector's position in the push frame (along the push
     direction and across it) relative to the object, and its distance from the object.
     """
+    task_xy = task_xy[:, :4]  # (B, 4) object, goal
     xy = unit_to_table(task_xy)  # (B, 4) table units
     obj, goal = xy[:, :2], xy[:, 2:]  # (B, 2) each
     push = goal - obj  # (B, 2)

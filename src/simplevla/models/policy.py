@@ -98,7 +98,7 @@ class VLAPolicy(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """The head's input (vision, instruction and state features side by side, then the plan features
         if `plan_input`; (B, D)), its FiLM condition (the instruction embedding (B, Dt), or None) and the
-        auxiliary task_xy reading ((B, 4) in [-1, 1], or None). `text`: the instructions' features (B, Dt)
+        auxiliary task_xy reading ((B, aux_dim) in [-1, 1], or None). `text`: the instructions' features (B, Dt)
         when the caller has encoded them already."""
         self._check(batch)
         device = self._device()
@@ -142,7 +142,7 @@ class VLAPolicy(nn.Module):
             if self.wrist is not None:
                 vision = torch.cat([vision, self.wrist(image, raw_state[:, :2])], dim=-1)  # (B, Dv + Dw)
         fused = concat(vision, text, state)  # (B, D)
-        task_xy = self.aux(fused) if self.aux is not None else None  # (B, 4) or None
+        task_xy = self.aux(fused) if self.aux is not None else None  # (B, aux_dim) or None
         if self.config.plan_input:
             plan = plan_features(task_xy.detach(), raw_state[:, :2])  # (B, PLAN_DIM)
             fused = torch.cat([fused, plan], dim=-1)  # (B, D + PLAN_DIM)
@@ -223,14 +223,22 @@ class VLAPolicy(nn.Module):
         return total.clamp_min(1.0)
 
     def _aux_loss(self, task_xy: torch.Tensor, batch: dict) -> torch.Tensor:
-        """L1 between the policy's reading of task_xy (B, 4) and aux.task_xy, both mapped to [-1, 1]."""
+        """L1 between the policy's reading of task_xy (B, aux_dim) and aux.task_xy, both mapped to [-1, 1]."""
         if keys.TASK_XY not in batch:
             raise SimplevlaError(
                 f"policy config aux_weight={self.config.aux_weight} needs the dataset feature "
                 f"'{keys.TASK_XY}'; record with --task-xy, or train with --policy.aux-weight 0 "
                 f"--policy.plan-input False"
             )
-        target = table_to_unit(batch[keys.TASK_XY].to(task_xy.device, non_blocking=True).float())  # (B, 4)
+        target = table_to_unit(
+            batch[keys.TASK_XY].to(task_xy.device, non_blocking=True).float()
+        )  # (B, aux_dim)
+        if target.shape != task_xy.shape:
+            raise SimplevlaError(
+                f"'{keys.TASK_XY}' has {target.shape[-1]} columns in this batch, and the policy reads "
+                f"{task_xy.shape[-1]} (policy config aux_dim); train on a dataset recorded with the same "
+                f"columns, or a new policy with --policy.aux-dim {target.shape[-1]}"
+            )
         return (task_xy - target).abs().mean()
 
     def _modes_loss(
@@ -266,8 +274,8 @@ class VLAPolicy(nn.Module):
     @torch.no_grad()
     def predict_with_reading(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
         """`predict_action_chunk` and `read_task_xy` from one forward pass: the chunk (B, chunk_size, A) in
-        env units, and the task_xy reading (B, 4) in table units (None without the auxiliary target)."""
-        fused, cond, task_xy = self._fused(batch)  # (B, D), (B, Dt) or None, (B, 4) or None
+        env units, and the task_xy reading (B, aux_dim) in table units (None without the auxiliary target)."""
+        fused, cond, task_xy = self._fused(batch)  # (B, D), (B, Dt) or None, (B, aux_dim) or None
         preds, logits = self.head(fused, cond)  # (B, K, chunk, A), (B, K)
         rows = torch.arange(preds.shape[0], device=preds.device)
         chunk = self.normalizer.unaction(preds[rows, logits.argmax(1)])  # (B, chunk, A)
@@ -275,9 +283,10 @@ class VLAPolicy(nn.Module):
 
     @torch.no_grad()
     def read_task_xy(self, batch: dict) -> torch.Tensor | None:
-        """(B, 4) table units: where the policy reads the task object's centre and its goal (object x, y,
-        goal x, y), as `aux.task_xy` stores them; None for a policy trained without the auxiliary target."""
-        _, _, task_xy = self._fused(batch)  # (B, 4) in [-1, 1] or None
+        """(B, aux_dim) table units: where the policy reads the task object's centre, its goal and (aux_dim
+        6) the reference object's centre, in `aux.task_xy`'s columns (keys.TASK_XY_NAMES); None for a
+        policy trained without the auxiliary target."""
+        _, _, task_xy = self._fused(batch)  # (B, aux_dim) in [-1, 1] or None
         return None if task_xy is None else unit_to_table(task_xy)
 
     @torch.no_grad()

@@ -30,8 +30,8 @@ from simplevla.serve.sessions import Conflict, Session
 
 @torch.no_grad()
 def act(policy: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """One forward pass: the action chunk (B, chunk, A) in env units and the policy's task_xy reading (B, 4)
-    in table units (None without one); a policy with only the four-method contract gives no reading."""
+    """One forward pass: the action chunk (B, chunk, A) in env units and the policy's task_xy reading
+    (B, aux_dim: object, goal[, reference]) in table units (None without one); a policy with only the four-method contract gives no reading."""
     if hasattr(policy, "predict_with_reading"):
         return policy.predict_with_reading(batch)
     return policy.predict_action_chunk(batch), None
@@ -159,7 +159,7 @@ class Batcher:
         """One policy call for `sessions`: refill each one's queue and task_xy reading."""
         obs = {k: np.stack([s.obs[k] for s in sessions]) for k in (keys.ENV_PIXELS, keys.ENV_AGENT_POS)}
         batch = to_batch(obs, [s.instruction for s in sessions], self.device)
-        chunk, task_xy = act(self.policy, batch)  # (B, chunk, A), (B, 4) or None
+        chunk, task_xy = act(self.policy, batch)  # (B, chunk, A), (B, aux_dim) or None
         chunk = chunk[:, : self.n_action_steps].float().cpu().numpy()  # (B, n, A)
         self.stats.forwards += 1
         self.stats.rows += len(sessions)

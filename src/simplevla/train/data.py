@@ -119,5 +119,16 @@ def check_features(cache: object, policy: PolicyConfig, name: str) -> None:
             "(record Tabletop with --task-xy, or train with --policy.aux-weight 0 --policy.plan-input False "
             "--policy.parse-weight 0)"
         )
+    xy = getattr(cache, "task_xy", None)
+    if (
+        policy.aux_weight > 0
+        and xy is not None
+        and policy.aux_dim is not None
+        and xy.shape[1] != policy.aux_dim
+    ):
+        diffs.append(
+            f"'{keys.TASK_XY}' has {xy.shape[1]} columns, the policy reads {policy.aux_dim} "
+            f"(--policy.aux-dim {xy.shape[1]})"
+        )
     if diffs:
         raise SimplevlaError(f"{name}: dataset features do not match the policy: " + "; ".join(diffs))

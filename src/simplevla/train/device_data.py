@@ -58,7 +58,9 @@ class DeviceSampler:
         self.images = put(cache.images)  # (N, H, W, 3) uint8
         self.states = put(cache.states)  # (N, S)
         self.actions = put(cache.actions)  # (N, A)
-        self.task_xy = put(cache.task_xy) if getattr(cache, "task_xy", None) is not None else None  # (N, 4)
+        self.task_xy = (
+            put(cache.task_xy) if getattr(cache, "task_xy", None) is not None else None
+        )  # (N, 4 or 6)
         self.frames = put(host.frames)  # (M,) this split's frame ids
         self.ep_start, self.ep_end = put(host._ep_start), put(host._ep_end)  # (N,), (N,)
         self.obs_offsets = put(host._obs_offsets)  # (T,)
@@ -103,5 +105,5 @@ class DeviceSampler:
             keys.TASK_INDEX: to_device(torch.from_numpy(task_index.astype(np.int64)), self.device),
         }
         if self.task_xy is not None:
-            batch[keys.TASK_XY] = self.task_xy[t]  # (B, 4) at the current frame
+            batch[keys.TASK_XY] = self.task_xy[t]  # (B, 4 or 6) at the current frame
         return batch

@@ -130,20 +130,26 @@ class Expert:
         return None if spec["family"] == "reach" else self._push_goal(spec, self._env._pos)
 
     def task_xy(self) -> np.ndarray:
-        """float32 (4,): centre of the object the expert moves (for `separate`, the one it pushes) and the
-        point that centre should reach; `reach`: the object's centre twice. `push_direction`: the point the
-        task's distance ahead of where the object is *now*, since where it started (and so how far it has
-        gone) cannot be seen in the current frame; at the first frame that is the expert's goal."""
+        """float32 (6,), the columns `keys.TASK_XY_NAMES`: centre of the object the expert moves (for
+        `separate`, the one it pushes), the point that centre should reach, and the centre of the object the
+        instruction names beside it (`push_next_to`: the one to end next to; `separate`: the other one of
+        the pair; other families: the moved object again). `reach`: the object's centre three times.
+        `push_direction`: the goal is the task's distance ahead of where the object is *now*, since where
+        it started (and so how far it has gone) cannot be seen in the current frame; at the first frame
+        that is the expert's goal."""
         spec = self._env.task_spec
+        pos = self._env._pos
         goal = self.push_goal()
         i = spec["objects"][0]["index"] if goal is None else goal[0]
-        obj = self._env._pos[i]
+        obj = pos[i]
         target = obj if goal is None else goal[1]
         if spec["family"] == "push_direction":
             target = (
                 obj + np.asarray(tasks.DIRECTIONS[spec["target"]["direction"]]) * spec["target"]["distance"]
             )
-        return np.array([obj[0], obj[1], target[0], target[1]], np.float32)
+        named = [o["index"] for o in spec["objects"] if o["index"] != i]  # the pair's other object, if any
+        ref = pos[named[0]] if named else obj
+        return np.array([obj[0], obj[1], target[0], target[1], ref[0], ref[1]], np.float32)
 
     # ----- planning -----------------------------------------------------------------------------
     def _push_goal(self, spec: dict, pos: np.ndarray) -> tuple[int, np.ndarray]:
