@@ -155,3 +155,31 @@ def test_lstm_state_read_from_the_padded_run_equals_the_packed_one():
     with torch.no_grad():
         packed, padded = last_state(lstm, x, seqs, packed=True), last_state(lstm, x, seqs, packed=False)
     assert torch.allclose(packed, padded, atol=1e-6)
+
+
+def test_snapped_words_mixed_once_per_distinct_word_equal_the_dense_mix():
+    """`read_snapped` mixes each distinct word's embedding once; the reference builds the padded (U, W, K)
+    snap weights, multiplies them by the embeddings and reads the LSTM packed. Same values and gradients."""
+    from simplevla.models.text.sequences import last_state
+    from simplevla.models.text.wordllama import read_snapped
+    from simplevla.models.tokenizer import WordTokenizer
+
+    vocab = WordTokenizer.from_tasks(["push the red circle left", "move the blue triangle down", "go"])
+    torch.manual_seed(0)
+    enc = SnapText(hidden_dim=8, vocab=vocab, snap=0.02, embed_dim=6)
+    texts = [
+        "push the red circle left",
+        "go",
+        "move the circle leftwards down",
+        "push the blue blue triangle",
+    ]
+    ids = [enc.words.ids(t) for t in texts]
+    fast = read_snapped(ids, enc.words.matrix(), enc.embedding, enc.lstm)  # (U, hidden)
+    (g_fast,) = torch.autograd.grad(fast.square().sum(), enc.embedding.weight)
+    seqs = [enc.word_vectors(t) for t in texts]  # U x (W, K)
+    dense = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True) @ enc.embedding.weight[:-1]  # (U, W, E)
+    slow = last_state(enc.lstm, dense, seqs, packed=True)  # (U, hidden)
+    (g_slow,) = torch.autograd.grad(slow.square().sum(), enc.embedding.weight)
+    torch.testing.assert_close(fast, slow, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(g_fast, g_slow, atol=1e-6, rtol=1e-5)
+    assert torch.equal(enc(texts), fast)  # the encoder's own forward is this read

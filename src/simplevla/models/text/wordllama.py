@@ -52,14 +52,23 @@ class WordTable:
             self._word_table = None
         return i
 
-    def rows(self, text: str) -> torch.Tensor:
-        """(W, D): one row per word of `text`."""
+    def ids(self, text: str) -> list[int]:
+        """The rows of `text`'s words in `matrix()`, in order (an empty string reads as one empty word)."""
         ids = self._string_ids.get(text)
         if ids is None:
             ids = self._string_ids[text] = [self._word_id(w) for w in words(text) or [""]]
+        return ids
+
+    def matrix(self) -> torch.Tensor:
+        """(N words, D): every row computed so far; call after `ids` for the words it must hold."""
         if self._word_table is None:
             self._word_table = torch.stack(self._word_rows)  # (N words, D)
-        return self._word_table[ids]
+        return self._word_table
+
+    def rows(self, text: str) -> torch.Tensor:
+        """(W, D): one row per word of `text`."""
+        ids = self.ids(text)
+        return self.matrix()[ids]
 
 
 class WordLlamaText(nn.Module):
@@ -131,22 +140,33 @@ class SnapText(nn.Module):
 
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
         distinct, inverse = unique_strings(texts)
-        seqs = [self.word_vectors(t) for t in distinct]  # U x (W, K)
+        ids = [self.words.ids(t) for t in distinct]  # U lists of word rows
         drop = self.word_dropout if self.training else 0.0
-        feats = read_snapped(seqs, self.embedding, self.lstm, drop)  # (U, hidden)
+        feats = read_snapped(ids, self.words.matrix(), self.embedding, self.lstm, drop)  # (U, hidden)
         return feats[to_device(inverse, feats.device)]  # (B, hidden)
 
 
 def read_snapped(
-    seqs: Sequence[torch.Tensor], embedding: nn.Embedding, lstm: nn.LSTM, word_dropout: float = 0.0
+    ids: Sequence[Sequence[int]],
+    weights: torch.Tensor,
+    embedding: nn.Embedding,
+    lstm: nn.LSTM,
+    word_dropout: float = 0.0,
 ) -> torch.Tensor:
-    """(U, hidden) from U strings of snap weights (W, K) over the K training words: each word is the
-    weighted mix of the training words' embeddings (`embedding` has K + 1 rows, the last `<unk>`), a word
-    dropped with chance `word_dropout` reads as `<unk>`, and the LSTM reads the sequence."""
+    """(U, hidden) from U strings, each a list of rows of `weights` (N words, K): a word's snap weights
+    over the K training words. Each word is the weighted mix of the training words' embeddings
+    (`embedding` has K + 1 rows, the last `<unk>`), a word dropped with chance `word_dropout` reads as
+    `<unk>`, and the LSTM reads the sequence. The mix is computed once per distinct word of the batch
+    (a batch of 64 instructions repeats most of its words), then placed at each word's positions."""
     device = lstm.weight_ih_l0.device
-    x = to_device(nn.utils.rnn.pad_sequence(seqs, batch_first=True), device)  # (U, W, K)
-    x = x @ embedding.weight[:-1]  # (U, W, E)
+    width = max(len(q) for q in ids)
+    index = torch.zeros(len(ids), width, dtype=torch.long)  # (U, W); past a string's end: any row
+    for u, q in enumerate(ids):
+        index[u, : len(q)] = torch.as_tensor(q, dtype=torch.long)
+    rows, where = torch.unique(index, return_inverse=True)  # (n,), (U, W)
+    mixed = to_device(weights[rows], device) @ embedding.weight[:-1]  # (n, E): each distinct word once
+    x = mixed[to_device(where, device)]  # (U, W, E)
     if word_dropout > 0:
         drop = torch.rand(x.shape[:2], device=device).unsqueeze(-1) < word_dropout  # (U, W, 1)
         x = torch.where(drop, embedding.weight[-1], x)  # (U, W, E)
-    return last_state(lstm, x, seqs)
+    return last_state(lstm, x, ids)
