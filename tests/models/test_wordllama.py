@@ -183,3 +183,27 @@ def test_snapped_words_mixed_once_per_distinct_word_equal_the_dense_mix():
     torch.testing.assert_close(fast, slow, atol=1e-6, rtol=1e-5)
     torch.testing.assert_close(g_fast, g_slow, atol=1e-6, rtol=1e-5)
     assert torch.equal(enc(texts), fast)  # the encoder's own forward is this read
+
+
+def test_snapped_read_does_not_depend_on_the_order_words_were_first_met():
+    """A resumed run meets the training words in another order, so its word table numbers them otherwise;
+    the features and the embedding gradient of a batch must come out bit for bit the same."""
+    from simplevla.models.tokenizer import WordTokenizer
+
+    tasks = ["push the red circle left", "move the blue triangle down", "go to the green square", "go"]
+    vocab = WordTokenizer.from_tasks(tasks)
+    torch.manual_seed(0)
+    first = SnapText(hidden_dim=8, vocab=vocab, snap=1.0, embed_dim=6)  # dense mixes: every word counts
+    second = SnapText(hidden_dim=8, vocab=vocab, snap=1.0, embed_dim=6)
+    second.load_state_dict(first.state_dict())
+    for t in tasks:  # the two meet the training words in opposite orders
+        first.words.ids(t)
+    for t in reversed(tasks):
+        second.words.ids(t)
+    assert first.words.ids("go") != second.words.ids("go")  # numbered differently
+    batch = ["move the red square down", "go", "push the blue circle left", "go to the green triangle"]
+    grads = []
+    for enc in (first, second):
+        out = enc(batch)  # (U, hidden)
+        grads.append((out, *torch.autograd.grad(out.square().sum(), enc.embedding.weight)))
+    assert torch.equal(grads[0][0], grads[1][0]) and torch.equal(grads[0][1], grads[1][1])

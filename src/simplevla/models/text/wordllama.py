@@ -157,15 +157,19 @@ def read_snapped(
     over the K training words. Each word is the weighted mix of the training words' embeddings
     (`embedding` has K + 1 rows, the last `<unk>`), a word dropped with chance `word_dropout` reads as
     `<unk>`, and the LSTM reads the sequence. The mix is computed once per distinct word of the batch
-    (a batch of 64 instructions repeats most of its words), then placed at each word's positions."""
+    (a batch of 64 instructions repeats most of its words), then placed at each word's positions.
+
+    The distinct words are taken in order of first appearance in the batch, never in the order of their
+    rows: rows are numbered as a process first meets words, so a run resumed from a checkpoint numbers
+    them differently, and the embedding gradient, a sum over the distinct words, must not depend on it."""
     device = lstm.weight_ih_l0.device
     width = max(len(q) for q in ids)
-    index = torch.zeros(len(ids), width, dtype=torch.long)  # (U, W); past a string's end: any row
-    for u, q in enumerate(ids):
-        index[u, : len(q)] = torch.as_tensor(q, dtype=torch.long)
-    rows, where = torch.unique(index, return_inverse=True)  # (n,), (U, W)
+    position: dict[int, int] = {}  # row -> its distinct word's index, in order of first appearance
+    local = [[position.setdefault(r, len(position)) for r in q] for q in ids]
+    index = torch.tensor([q + q[-1:] * (width - len(q)) for q in local], dtype=torch.long)  # (U, W)
+    rows = torch.tensor(list(position), dtype=torch.long)  # (n,) past a string's end: its last word again
     mixed = to_device(weights[rows], device) @ embedding.weight[:-1]  # (n, E): each distinct word once
-    x = mixed[to_device(where, device)]  # (U, W, E)
+    x = mixed[to_device(index, device)]  # (U, W, E)
     if word_dropout > 0:
         drop = torch.rand(x.shape[:2], device=device).unsqueeze(-1) < word_dropout  # (U, W, 1)
         x = torch.where(drop, embedding.weight[-1], x)  # (U, W, E)
