@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from simplevla.models.text.sequences import unique_strings
+from simplevla.models.text.sequences import unique_in_order
 from simplevla.models.tokenizer import PAD_ID, UNK_ID, WordTokenizer
 from simplevla.models.tutorial import LanguageEncoder
 from simplevla.transfer import to_device
@@ -30,7 +30,7 @@ class LSTMText(nn.Module):
         self.out_dim = hidden_dim
 
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
-        distinct, inverse = unique_strings(texts)
+        distinct, inverse = unique_in_order(texts)
         ids, lengths = self.tokenizer.batch(distinct)  # (U, L), (U,)
         if self.training and self.word_dropout > 0:
             drop = (torch.rand(ids.shape) < self.word_dropout) & (ids != PAD_ID)  # (U, L)

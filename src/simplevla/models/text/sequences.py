@@ -1,9 +1,9 @@
-"""What every instruction encoder does around its network: read each distinct string once, and take an LSTM's
-state after each string's last word."""
+"""What every instruction encoder does around its network: read each distinct string (and word) once, and take
+an LSTM's state after each string's last word."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Sized
+from collections.abc import Hashable, Sequence, Sized
 
 import torch
 from torch import nn
@@ -11,10 +11,11 @@ from torch import nn
 from simplevla.transfer import to_device
 
 
-def unique_strings(texts: Sequence[str]) -> tuple[list[str], torch.Tensor]:
-    """Distinct strings (first-seen order) and, for each input, the index of its distinct string (B,)."""
-    position: dict[str, int] = {}
-    inverse = [position.setdefault(t, len(position)) for t in texts]
+def unique_in_order(items: Sequence[Hashable]) -> tuple[list, torch.Tensor]:
+    """Distinct items (strings, word rows) in first-seen order and, for each input, the index of its
+    distinct item (B,). The order depends only on `items`, never on how they hash or were numbered."""
+    position: dict[Hashable, int] = {}
+    inverse = [position.setdefault(t, len(position)) for t in items]
     return list(position), torch.tensor(inverse, dtype=torch.long)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from simplevla.models.text.sequences import last_state, unique_strings
+from simplevla.models.text.sequences import last_state, unique_in_order
 from simplevla.models.text.wordvec import DIM, load_wordllama
 from simplevla.models.tokenizer import WordTokenizer, words
 from simplevla.transfer import to_device
@@ -91,7 +91,7 @@ class WordLlamaText(nn.Module):
         return self.words.rows(text)
 
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
-        distinct, inverse = unique_strings(texts)
+        distinct, inverse = unique_in_order(texts)
         seqs = [self.word_vectors(t) for t in distinct]  # U x (W, DIM)
         device = self.lstm.weight_ih_l0.device
         x = to_device(nn.utils.rnn.pad_sequence(seqs, batch_first=True), device)  # (U, W, DIM)
@@ -139,7 +139,7 @@ class SnapText(nn.Module):
         return self.words.rows(text)
 
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
-        distinct, inverse = unique_strings(texts)
+        distinct, inverse = unique_in_order(texts)
         ids = [self.words.ids(t) for t in distinct]  # U lists of word rows
         drop = self.word_dropout if self.training else 0.0
         feats = read_snapped(ids, self.words.matrix(), self.embedding, self.lstm, drop)  # (U, hidden)
@@ -164,12 +164,10 @@ def read_snapped(
     them differently, and the embedding gradient, a sum over the distinct words, must not depend on it."""
     device = lstm.weight_ih_l0.device
     width = max(len(q) for q in ids)
-    position: dict[int, int] = {}  # row -> its distinct word's index, in order of first appearance
-    local = [[position.setdefault(r, len(position)) for r in q] for q in ids]
-    index = torch.tensor([q + q[-1:] * (width - len(q)) for q in local], dtype=torch.long)  # (U, W)
-    rows = torch.tensor(list(position), dtype=torch.long)  # (n,) past a string's end: its last word again
+    padded = [r for q in ids for r in [*q, *q[-1:] * (width - len(q))]]  # past a string's end: its last word
+    rows, index = unique_in_order(padded)  # n distinct rows, (U * W,)
     mixed = to_device(weights[rows], device) @ embedding.weight[:-1]  # (n, E): each distinct word once
-    x = mixed[to_device(index, device)]  # (U, W, E)
+    x = mixed[to_device(index.view(len(ids), width), device)]  # (U, W, E)
     if word_dropout > 0:
         drop = torch.rand(x.shape[:2], device=device).unsqueeze(-1) < word_dropout  # (U, W, 1)
         x = torch.where(drop, embedding.weight[-1], x)  # (U, W, E)
