@@ -10,9 +10,7 @@ TASK = "task"  # str; a batch holds list[str] of length B
 TASK_INDEX = "task_index"  # int64
 PARSE_TEXTS = "aux.parse_texts"  # list[str]: instructions for the parse head (training batches only)
 PARSE_LABELS = "aux.parse_labels"  # int64 (P, 7): what each of them names, per slot (envs.reading.SLOTS)
-TASK_XY = (
-    "aux.task_xy"  # float32 (4,) or (6,): task object, its goal [, reference object] (x, y); training-only
-)
+TASK_XY = "aux.task_xy"  # float32 (4,) or (6,): the columns TASK_XY_NAMES, table units; training-only
 # aux.task_xy's columns: the task object, its goal, and the object the instruction names beside it (Tabletop's
 # push_next_to and separate; the task object itself elsewhere). Meta-World stores the first 4.
 TASK_XY_NAMES = ("obj_x", "obj_y", "goal_x", "goal_y", "ref_x", "ref_y")

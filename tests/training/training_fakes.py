@@ -2,7 +2,8 @@
 
 Each frame shows one bright pixel; the action is the (learnable) direction from the effector state to it,
 so a policy can overfit it. Its `aux.task_xy` (what the `default` policy learns to read) is that pixel
-three times (object, goal, reference). `write_dataset` writes the same episodes as a LeRobotDataset v3.0 on disk.
+three times (object, goal, reference). `write_dataset` writes the same episodes as a LeRobotDataset v3.0
+on disk.
 """
 
 from __future__ import annotations

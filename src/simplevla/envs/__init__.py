@@ -45,9 +45,7 @@ class Suite:
     state_names: tuple[str, ...]  # observation.state's components, as a recording names them
     action_names: tuple[str, ...]  # action's components
     tabletop_extras: bool  # held-out parts, parse-head readings, instruction files, front starts
-    task_xy_names: tuple[
-        str, ...
-    ]  # aux.task_xy's columns, as a recording names them (the expert's task_xy())
+    task_xy_names: tuple[str, ...]  # aux.task_xy's columns, as a recording names them
     default: tuple[str, ...] | None = None  # what no selection means (None: every group)
     sets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # names that select several groups
     subsets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # eval reports success per subset too

@@ -138,9 +138,7 @@ class PolicyConfig:
     relative_keypoints: bool | None = None  # convnet keypoints: also feed them relative to the effector
     aux_weight: float | None = None  # weight of the auxiliary aux.task_xy loss (0 = off)
     plan_input: bool | None = None  # the head also reads the predicted task_xy (object, goal) vs the effector
-    aux_dim: int | None = (
-        None  # task_xy columns the auxiliary loss reads (4, or 6 with the reference); None: the dataset's
-    )
+    aux_dim: int | None = None  # task_xy columns read: 4, or 6 with the reference; None: the dataset's
     word_dropout: float | None = None  # lstm, wordllama: chance training drops a word
     text_noise: float | None = None  # wordllama: norm of the Gaussian noise added to unit-norm word vectors
     text_snap: float | None = None  # read words as their nearest training words (softmax temp.; 0: off)

@@ -230,9 +230,8 @@ class VLAPolicy(nn.Module):
                 f"'{keys.TASK_XY}'; record with --task-xy, or train with --policy.aux-weight 0 "
                 f"--policy.plan-input False"
             )
-        target = table_to_unit(
-            batch[keys.TASK_XY].to(task_xy.device, non_blocking=True).float()
-        )  # (B, aux_dim)
+        target = batch[keys.TASK_XY].to(task_xy.device, non_blocking=True).float()  # (B, aux_dim) table units
+        target = table_to_unit(target)  # (B, aux_dim) in [-1, 1]
         if target.shape != task_xy.shape:
             raise SimplevlaError(
                 f"'{keys.TASK_XY}' has {target.shape[-1]} columns in this batch, and the policy reads "

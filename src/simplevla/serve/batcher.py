@@ -31,7 +31,8 @@ from simplevla.serve.sessions import Conflict, Session
 @torch.no_grad()
 def act(policy: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One forward pass: the action chunk (B, chunk, A) in env units and the policy's task_xy reading
-    (B, aux_dim: object, goal[, reference]) in table units (None without one); a policy with only the four-method contract gives no reading."""
+    (B, aux_dim: object, goal[, reference]) in table units (None without one); a policy with only the
+    four-method contract gives no reading."""
     if hasattr(policy, "predict_with_reading"):
         return policy.predict_with_reading(batch)
     return policy.predict_action_chunk(batch), None

@@ -82,9 +82,7 @@ class Session:
         self.obs: dict = {}
         self.frames: list[np.ndarray] = []
         self.queue: deque[np.ndarray] = deque()  # (A,) actions left of the policy's last chunk
-        self.task_xy: list[float] | None = (
-            None  # the policy's reading: object x, y, goal x, y[, reference x, y]
-        )
+        self.task_xy: list[float] | None = None  # the policy's reading: object, goal[, reference] x, y
         self.success = self.done = False
         self.last_used = time.monotonic()
         self.lock = asyncio.Lock()  # one operation at a time per tab (step, run, reset)

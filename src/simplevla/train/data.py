@@ -120,15 +120,11 @@ def check_features(cache: object, policy: PolicyConfig, name: str) -> None:
             "--policy.parse-weight 0)"
         )
     xy = getattr(cache, "task_xy", None)
-    if (
-        policy.aux_weight > 0
-        and xy is not None
-        and policy.aux_dim is not None
-        and xy.shape[1] != policy.aux_dim
-    ):
+    width = None if xy is None else xy.shape[1]
+    if policy.aux_weight > 0 and policy.aux_dim is not None and width not in (None, policy.aux_dim):
         diffs.append(
-            f"'{keys.TASK_XY}' has {xy.shape[1]} columns, the policy reads {policy.aux_dim} "
-            f"(--policy.aux-dim {xy.shape[1]})"
+            f"'{keys.TASK_XY}' has {width} columns, the policy reads {policy.aux_dim} "
+            f"(--policy.aux-dim {width})"
         )
     if diffs:
         raise SimplevlaError(f"{name}: dataset features do not match the policy: " + "; ".join(diffs))

@@ -58,9 +58,8 @@ class DeviceSampler:
         self.images = put(cache.images)  # (N, H, W, 3) uint8
         self.states = put(cache.states)  # (N, S)
         self.actions = put(cache.actions)  # (N, A)
-        self.task_xy = (
-            put(cache.task_xy) if getattr(cache, "task_xy", None) is not None else None
-        )  # (N, 4 or 6)
+        xy = getattr(cache, "task_xy", None)
+        self.task_xy = put(xy) if xy is not None else None  # (N, 4 or 6)
         self.frames = put(host.frames)  # (M,) this split's frame ids
         self.ep_start, self.ep_end = put(host._ep_start), put(host._ep_end)  # (N,), (N,)
         self.obs_offsets = put(host._obs_offsets)  # (T,)
