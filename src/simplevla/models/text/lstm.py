@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from simplevla.models.text.sequences import unique_in_order
+from simplevla.models.text.sequences import take_rows, unique_in_order
 from simplevla.models.tokenizer import PAD_ID, UNK_ID, WordTokenizer
 from simplevla.models.tutorial import LanguageEncoder
 from simplevla.transfer import to_device
@@ -37,4 +37,4 @@ class LSTMText(nn.Module):
             ids = ids.masked_fill(drop, UNK_ID)
         device = self.net.embedding.weight.device
         feats = self.net(to_device(ids, device), lengths)  # (U, hidden)
-        return feats[to_device(inverse, device)]  # (B, hidden)
+        return take_rows(feats, inverse)  # (B, hidden)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence, Sized
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from simplevla.transfer import to_device
@@ -17,6 +18,14 @@ def unique_in_order(items: Sequence[Hashable]) -> tuple[list, torch.Tensor]:
     position: dict[Hashable, int] = {}
     inverse = [position.setdefault(t, len(position)) for t in items]
     return list(position), torch.tensor(inverse, dtype=torch.long)
+
+
+def take_rows(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """`values[index]` for values (n, D) and index (m,) -> (m, D), as a one-hot product: the backward then
+    sums the gradients of repeated rows in a fixed order. An indexed read's backward adds them in whatever
+    order the threads reach them, so a training run would not repeat itself bit for bit."""
+    index = index.to(values.device)
+    return F.one_hot(index, values.shape[0]).to(values.dtype) @ values  # (m, n) @ (n, D)
 
 
 def last_state(lstm: nn.LSTM, x: torch.Tensor, seqs: Sequence[Sized], packed: bool = False) -> torch.Tensor:

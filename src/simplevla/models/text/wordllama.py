@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from simplevla.models.text.sequences import last_state, unique_in_order
+from simplevla.models.text.sequences import last_state, take_rows, unique_in_order
 from simplevla.models.text.wordvec import DIM, load_wordllama
 from simplevla.models.tokenizer import WordTokenizer, words
 from simplevla.transfer import to_device
@@ -100,7 +100,7 @@ class WordLlamaText(nn.Module):
         if self.training and self.word_dropout > 0:
             drop = torch.rand(x.shape[:2], device=device).unsqueeze(-1) < self.word_dropout  # (U, W, 1)
             x = x.masked_fill(drop, 0.0)  # (U, W, DIM)
-        return last_state(self.lstm, x, seqs)[to_device(inverse, device)]  # (B, hidden)
+        return take_rows(last_state(self.lstm, x, seqs), inverse)  # (B, hidden)
 
 
 class SnapText(nn.Module):
@@ -143,7 +143,7 @@ class SnapText(nn.Module):
         ids = [self.words.ids(t) for t in distinct]  # U lists of word rows
         drop = self.word_dropout if self.training else 0.0
         feats = read_snapped(ids, self.words.matrix(), self.embedding, self.lstm, drop)  # (U, hidden)
-        return feats[to_device(inverse, feats.device)]  # (B, hidden)
+        return take_rows(feats, inverse)  # (B, hidden)
 
 
 def read_snapped(
@@ -167,7 +167,7 @@ def read_snapped(
     padded = [r for q in ids for r in [*q, *q[-1:] * (width - len(q))]]  # past a string's end: its last word
     rows, index = unique_in_order(padded)  # n distinct rows, (U * W,)
     mixed = to_device(weights[rows], device) @ embedding.weight[:-1]  # (n, E): each distinct word once
-    x = mixed[to_device(index.view(len(ids), width), device)]  # (U, W, E)
+    x = take_rows(mixed, index).view(len(ids), width, -1)  # (U, W, E)
     if word_dropout > 0:
         drop = torch.rand(x.shape[:2], device=device).unsqueeze(-1) < word_dropout  # (U, W, 1)
         x = torch.where(drop, embedding.weight[-1], x)  # (U, W, E)
