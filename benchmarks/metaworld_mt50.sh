@@ -6,8 +6,7 @@
 #   bash benchmarks/metaworld_mt50.sh [OUT]
 # Settings (environment variables): EPISODES per task (40), STEPS (12000), SIZE (64), MARKER (goal marker
 # scale, 1: Meta-World's own), SEEDS ("0 1"), WORKERS (2), THREADS (2), PLAN (0; 1 trains the policy to read
-# the object and goal positions (aux.task_xy) and gives that reading to the head, the plan input), VISION (CNN
-# widths, "32 64 64").
+# the object and goal positions (aux.task_xy) and gives that reading to the head, the plan input).
 set -euo pipefail
 OUT=${1:-runs/mt50}
 EPISODES=${EPISODES:-40}
@@ -21,8 +20,6 @@ SV=${SV:-.venv/bin/simplevla}
 PLAN=${PLAN:-0}
 HEADS="--policy.aux-weight 0 --policy.plan-input False --policy.parse-weight 0"
 if [ "$PLAN" = 1 ]; then HEADS="--policy.parse-weight 0"; fi  # the parse head reads Tabletop's grammar only
-# The CNN widths benchmarks/metaworld.md was measured with (Tabletop's `default` has trained 16-32-64 since 2026-12-08)
-HEADS="$HEADS --policy.vision-channels ${VISION:-32 64 64}"
 mkdir -p "$OUT"
 stage() {  # stage NAME COMMAND...: run it, append its wall time to OUT/times.txt
   local name=$1 t0

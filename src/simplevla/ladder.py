@@ -42,7 +42,7 @@ RUNGS: list[tuple[str, str, dict[str, Any]]] = [
         "+ the GroupNorm CNN ending in spatial-softmax keypoints",
         dict(
             vision="convnet",
-            vision_channels=(16, 32, 64),  # measured in ladder.json at 32-64-64 (docs/ladder.md)
+            vision_channels=(32, 64, 64),
             keypoints=32,
             keypoint_offsets=True,
             vision_dim=256,

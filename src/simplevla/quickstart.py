@@ -31,14 +31,13 @@ REFERENCE_BUDGET_MIN = 17.0
 # ~849 samples/s and `simple` ~633 samples/s at batch 64 (docs/results.md). 8k episodes are ~167k frames: against
 # 16k, the same 7,000 steps scored as well or better on every split for two training seeds (train wording 96.8 /
 # 90.4% against 96.4 / 86.8%, held out 72.8 / 80.0 against 72.0 / 75.6) and record in half the time.
-# `default` trains 7,500 x 64 samples (2.9 epochs). Its 16-32-64 CNN trains ~1.4x the samples/s of the
-# 32-64-64 one before it, and 7,500 or 8,000 steps of it scored as 7,000 of the wider one (fp32,
-# docs/results.md, 2026-12-08); on a CPU with bf16 in hardware the convolutions run in bf16 (`--conv-bf16
-# auto`). `simple` learns nothing at any size we tried (0% at 300 steps, 2% at 5,000: docs/ladder.md), so it
-# gets a short run and a short evaluation.
+# `default` trains 7,000 x 64 samples (1.3 epochs): on a CPU with bf16 in hardware its convolutions run in
+# bf16 (`--conv-bf16 auto`, 18-26% faster), which pays for most of the 2,000 steps beyond the earlier
+# 5,000 on this machine; 8,000 steps scored higher still (docs/results.md). `simple` learns nothing at any size we
+# tried (0% at 300 steps, 2% at 5,000: docs/ladder.md), so it gets a short run and a short evaluation.
 PLAN = {
     "episodes": 8000,
-    "default_steps": 7500,
+    "default_steps": 7000,
     "simple_steps": 150,
     "default_eval_episodes": 50,
     "simple_eval_episodes": 10,  # per family; `simple` scores ~0%, and its failed rollouts run to the step limit

@@ -69,8 +69,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         n_action_steps=4,
         loss="l1",
         image_size=64,
-        # 16-32-64 trains 1.44x the samples/s of 32-64-64 and scored alike at 8,000 steps (docs/results.md)
-        vision_channels=(16, 32, 64),
+        vision_channels=(32, 64, 64),
         keypoints=32,
         vision_dim=256,
         text_embed_dim=64,
@@ -208,7 +207,7 @@ class PolicyConfig:
             not 2 <= len(self.vision_channels) <= 16
             or not 1 <= min(self.vision_channels) <= max(self.vision_channels) <= MAX_SIZE
         ):
-            raise bad("vision_channels", f"needs 2 to 16 widths between 1 and {MAX_SIZE}, e.g. 16 32 64")
+            raise bad("vision_channels", f"needs 2 to 16 widths between 1 and {MAX_SIZE}, e.g. 32 64 64")
         if self.vision == "convnet" and any(c % 8 for c in self.vision_channels):
             raise bad("vision_channels", "convnet widths must be multiples of 8 (GroupNorm uses 8 groups)")
         if self.action_modes < 1:
