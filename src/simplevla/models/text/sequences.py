@@ -24,8 +24,8 @@ def take_rows(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """`values[index]` for values (n, D) and index (m,) -> (m, D), as a one-hot product: the backward then
     sums the gradients of repeated rows in a fixed order. An indexed read's backward adds them in whatever
     order the threads reach them, so a training run would not repeat itself bit for bit."""
-    index = index.to(values.device)
-    return F.one_hot(index, values.shape[0]).to(values.dtype) @ values  # (m, n) @ (n, D)
+    place = F.one_hot(to_device(index, values.device), values.shape[0]).to(values.dtype)  # (m, n)
+    return place @ values  # (m, D)
 
 
 def last_state(lstm: nn.LSTM, x: torch.Tensor, seqs: Sequence[Sized], packed: bool = False) -> torch.Tensor:
