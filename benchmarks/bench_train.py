@@ -1,7 +1,7 @@
 """Training throughput (samples/s) and parameter counts of the `simple` and `default` presets.
 
     python benchmarks/bench_train.py [--threads 2] [--steps 30] [--batch-size 64] [--dataset DIR]
-                                     [--conv-bf16] [--repeats 4]
+                                     [--conv-bf16] [--repeats 4] [--vision-channels 32 32 64]
 
 Times the training step with `simplevla.bench.speed.train_speed` (sampler.get_batch, forward, backward, AdamW;
 no gradient clipping) on 64x64 data: a recorded dataset with --dataset, else random in-memory frames (same
@@ -10,6 +10,8 @@ Prints one JSON object. The load average is printed too: on a shared machine it 
 `--conv-bf16` also times `default` with its convolutions in bf16 (`simplevla train --conv-bf16 on`);
 `--repeats N` runs every measurement N times, interleaved, and reports the median (the machine's speed
 drifts by tens of percent over minutes, so only interleaved runs compare).
+`--vision-channels W1 W2 ...` also times `default` with those CNN widths (`--policy.vision-channels`), in
+fp32 and, with `--conv-bf16`, in bf16, interleaved with the rest.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import torch
 from simplevla import keys
 from simplevla.bench.speed import matmul_peak_gflops, train_speed
 from simplevla.data import TrainingCache, build_cache
+from simplevla.models import PolicyConfig
 from simplevla.train.precision import native_cpu_bf16
 
 
@@ -71,6 +74,9 @@ def main() -> None:
     ap.add_argument("--presets", nargs="+", default=["simple", "default"])
     ap.add_argument("--conv-bf16", action="store_true", help="also time default with bf16 convolutions")
     ap.add_argument("--repeats", type=int, default=1, help="interleaved runs of each measurement (median)")
+    ap.add_argument(
+        "--vision-channels", type=int, nargs="+", default=None, help="also time default with these CNN widths"
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cache = build_cache(args.dataset) if args.dataset else random_cache()
@@ -89,14 +95,20 @@ def main() -> None:
     }
     peak = matmul_peak_gflops()
     result["matmul_peak_gflops"] = round(peak, 1)
+    variants: dict[str, str | PolicyConfig] = {preset: preset for preset in args.presets}
+    if args.vision_channels:
+        widths = "-".join(map(str, args.vision_channels))
+        variants[f"default_{widths}"] = PolicyConfig(
+            preset="default", vision_channels=tuple(args.vision_channels)
+        )
     runs: dict[str, list[dict]] = {}
     for _ in range(args.repeats):
-        for preset in args.presets:
-            runs.setdefault(preset, []).append(
+        for name, preset in variants.items():
+            runs.setdefault(name, []).append(
                 train_speed(preset, cache, args.steps, peak, "cpu", args.batch_size)
             )
-            if args.conv_bf16 and preset == "default":
-                runs.setdefault("default_conv_bf16", []).append(
+            if args.conv_bf16 and name.startswith("default"):
+                runs.setdefault(f"{name}_conv_bf16", []).append(
                     train_speed(preset, cache, args.steps, peak, "cpu", args.batch_size, conv_bf16=True)
                 )
     for name, rows in runs.items():
