@@ -31,17 +31,19 @@ REFERENCE_BUDGET_MIN = 17.0
 # ~849 samples/s and `simple` ~633 samples/s at batch 64 (docs/results.md). 8k episodes are ~167k frames: against
 # 16k, the same 7,000 steps scored as well or better on every split for two training seeds (train wording 96.8 /
 # 90.4% against 96.4 / 86.8%, held out 72.8 / 80.0 against 72.0 / 75.6) and record in half the time.
-# `default` trains 7,000 x 64 samples (1.3 epochs): on a CPU with bf16 in hardware its convolutions run in
-# bf16 (`--conv-bf16 auto`, 18-26% faster), which pays for most of the 2,000 steps beyond the earlier
-# 5,000 on this machine; 8,000 steps scored higher still (docs/results.md). `simple` learns nothing at any size we
-# tried (0% at 300 steps, 2% at 5,000: docs/ladder.md), so it gets a short run and a short evaluation.
+# `default` trains 12,000 steps of batch 32 (384k samples, 2.3 epochs): on a 2-core CPU a step of 32 costs about
+# half a step of 64, and against 7,000 x 64 on one host and data it trained in less time and scored higher for
+# both seeds tried (docs/results.md, "Batch 32"). On a CPU with bf16 in hardware the convolutions run in bf16
+# (`--conv-bf16 auto`, 18-26% faster). `simple` learns nothing at any size we tried (0% at 300 steps, 2% at
+# 5,000: docs/ladder.md), so it gets a short run and a short evaluation.
 PLAN = {
     "episodes": 8000,
-    "default_steps": 7000,
+    "default_steps": 12000,
     "simple_steps": 150,
     "default_eval_episodes": 50,
     "simple_eval_episodes": 10,  # per family; `simple` scores ~0%, and its failed rollouts run to the step limit
 }
+BATCH = {"default": 32, "simple": 64}  # per preset; not scaled with the budget
 # DART noise on the executed expert action (labels stay clean). 0.4 (closer to the policy's own action
 # errors, see experiments/phase_errors.py) trained no better policy than 0.2 (docs/results.md).
 RECORD_NOISE = 0.2
@@ -128,13 +130,14 @@ def record_command(data: Path, episodes: int, workers: int) -> RecordCommand:
     return RecordCommand(out=data, episodes=episodes, workers=workers, noise=RECORD_NOISE, split="train_rich")
 
 
-def train_config(data: Path, run_dir: Path, steps: int) -> TrainConfig:
-    """The quickstart's training run of `steps` steps (batch 64, one checkpoint at the end, four validations).
-    It resumes: a re-run (or a run killed mid-training) continues from the newest checkpoint."""
+def train_config(data: Path, run_dir: Path, steps: int, batch_size: int = 64) -> TrainConfig:
+    """The quickstart's training run of `steps` steps of `batch_size` (one checkpoint at the end, four
+    validations). It resumes: a re-run (or a run killed mid-training) continues from the newest checkpoint."""
     return TrainConfig(
         dataset=data,
         out=run_dir,
         steps=steps,
+        batch_size=batch_size,
         save_every=steps,
         val_every=max(1, steps // 4),
         warmup_steps=min(100, steps // 10),
@@ -166,7 +169,7 @@ def run_quickstart(cfg: QuickstartCommand) -> dict:
     results["train"], results["eval"] = {}, {}
     for preset in ("default", "simple"):
         run_dir = out / preset
-        tcfg = train_config(data, run_dir, plan[f"{preset}_steps"])
+        tcfg = train_config(data, run_dir, plan[f"{preset}_steps"], BATCH[preset])
         results["train"][preset] = _stage(
             timings,
             f"train {preset}",

@@ -10,6 +10,7 @@ from PIL import Image
 
 from simplevla.cli import main
 from simplevla.envs.tabletop.tasks import FAMILIES
+from simplevla.quickstart import BATCH
 
 
 @pytest.mark.slow
@@ -26,6 +27,7 @@ def test_quickstart_tiny_writes_every_output(tmp_path, capsys) -> None:
     for preset in ("default", "simple"):
         run = out / preset
         assert (run / "checkpoints" / "last").exists()
+        assert results["train"][preset]["global_batch"] == BATCH[preset]  # `default` 32, `simple` 64
         assert (run / "train_log.csv").read_text().count("\n") >= 2
         with Image.open(run / "loss.png") as im:
             assert im.size[0] > 100
