@@ -32,10 +32,10 @@ REFERENCE_BUDGET_MIN = 17.0
 # 16k, the same 7,000 steps scored as well or better on every split for two training seeds (train wording 96.8 /
 # 90.4% against 96.4 / 86.8%, held out 72.8 / 80.0 against 72.0 / 75.6) and record in half the time.
 # `default` trains 12,000 steps of batch 32 (384k samples, 2.3 epochs): on a 2-core CPU a step of 32 costs about
-# half a step of 64, and against 7,000 x 64 on one host and data it trained in less time and scored higher for
-# both seeds tried (docs/results.md, "Batch 32"). On a CPU with bf16 in hardware the convolutions run in bf16
-# (`--conv-bf16 auto`, 18-26% faster). `simple` learns nothing at any size we tried (0% at 300 steps, 2% at
-# 5,000: docs/ladder.md), so it gets a short run and a short evaluation.
+# half a step of 64, and against 7,000 x 64 on one host and data it trained in less time and scored higher on
+# training wording for each of three seeds (docs/results.md, "Batch 32"). On a CPU with bf16 in hardware the
+# convolutions run in bf16 (`--conv-bf16 auto`, 18-26% faster). `simple` learns nothing at any size we tried
+# (0% at 300 steps, 2% at 5,000: docs/ladder.md), so it gets a short run and a short evaluation.
 PLAN = {
     "episodes": 8000,
     "default_steps": 12000,
